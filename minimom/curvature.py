@@ -1,0 +1,90 @@
+"""Curvature of the objective, for optimizers that tune themselves.
+
+An optimizer may define ``calibrate(curvature) -> optimizer``; :func:`minimom.minimize`
+calls it once before the first step with a :class:`Curvature` at the starting point
+and runs the optimizer it returns. Nothing is computed until the optimizer asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+__all__ = ["Curvature"]
+
+
+class Curvature:
+    """The Hessian of the objective at one point, seen through Hessian-vector products.
+
+    Parameters
+    ----------
+    hvp : callable
+        ``hvp(v) -> H @ v`` for flat float64 vectors ``v``.
+    params : ndarray
+        The (flat) point at which the Hessian is taken.
+    safety : float, default=1.0
+        A factor applied to :meth:`extremes`' largest eigenvalue. ``minimize``
+        raises it when a self-tuned run diverges, so the optimizer re-tunes
+        more cautiously from the last good iterate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> A = np.diag([1.0, 10.0])
+    >>> Curvature(lambda v: A @ v, np.zeros(2)).extremes()
+    (10.0, 1.0)
+    """
+
+    def __init__(self, hvp: Callable[[np.ndarray], np.ndarray], params: np.ndarray, safety: float = 1.0):
+        self.hvp = hvp
+        self.params = params
+        self.safety = safety
+        self._extremes = None
+
+    def extremes(self, steps: int = 100) -> tuple[float, float]:
+        """Estimate the largest and smallest Hessian eigenvalues, ``(L, mu)``.
+
+        ``steps`` Lanczos iterations (with full reorthogonalization) on
+        Hessian-vector products, from a fixed start so runs are reproducible.
+        ``L`` is the largest Ritz value plus its residual, so it bounds an
+        eigenvalue from above and is exact once the Krylov space is complete;
+        ``mu`` is the smallest Ritz value, an estimate from above. A ``mu <= 0``
+        says the point is not (strictly) convex as far as Lanczos can tell.
+        """
+        if self._extremes is None:
+            self._extremes = _lanczos_extremes(self.hvp, self.params.size, steps)
+        largest, smallest = self._extremes
+        return largest * self.safety, smallest
+
+    def __repr__(self) -> str:
+        return f"Curvature(size={self.params.size}, safety={self.safety})"
+
+
+def _lanczos_extremes(hvp, size: int, steps: int) -> tuple[float, float]:
+    steps = min(steps, size)
+    rng = np.random.default_rng(0)
+    basis = np.empty((steps, size))
+    q = rng.standard_normal(size)
+    q /= np.linalg.norm(q)
+    alphas, betas = [], []
+    residual = 0.0
+    for k in range(steps):
+        basis[k] = q
+        w = np.asarray(hvp(q), dtype=float)
+        alphas.append(float(q @ w))
+        # Full reorthogonalization (twice is enough): steps is small, and it
+        # keeps spurious copies of the top eigenvalue out of the Ritz values.
+        for _ in range(2):
+            w -= basis[: k + 1].T @ (basis[: k + 1] @ w)
+        residual = float(np.linalg.norm(w))
+        scale = max(abs(a) for a in alphas) or 1.0
+        if residual <= 1e-10 * scale or k == steps - 1:
+            break
+        betas.append(residual)
+        q = w / residual
+    tridiagonal = np.diag(alphas) + np.diag(betas, 1) + np.diag(betas, -1)
+    ritz, vectors = np.linalg.eigh(tridiagonal)
+    # |last component| * residual bounds the distance of the top Ritz value to the spectrum.
+    bound = abs(vectors[-1, -1]) * residual
+    return float(ritz[-1] + bound), float(ritz[0])

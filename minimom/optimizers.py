@@ -1,0 +1,268 @@
+"""Optimizers: the plug-in protocol and the built-ins.
+
+An optimizer is any object with two methods, working on flat 1-D float64 arrays:
+
+``init(params) -> state``
+    the mutable state of a run, made fresh for each run;
+``update(grad, state, params) -> (step, new_state)``
+    the step to add to ``params``, and the state for the next call.
+
+Optionally, ``calibrate(curvature) -> optimizer`` returns an optimizer whose
+``"auto"`` hyperparameters are resolved from a :class:`minimom.Curvature` at the
+starting point; :func:`minimom.minimize` calls it before the first step.
+An optimizer object holds only hyperparameters and never changes during a run.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+
+from .curvature import Curvature
+
+__all__ = ["Optimizer", "Momentum", "GradientDescent", "Adam"]
+
+LearningRate = float | Callable[[int], float]
+
+
+def _check_learning_rate(value, allow_auto: bool):
+    if allow_auto and isinstance(value, str) and value == "auto":
+        return value
+    if callable(value):
+        first = value(0)
+        if not (isinstance(first, (int, float, np.floating)) and math.isfinite(first) and first > 0):
+            raise ValueError(f"learning_rate schedule must return finite numbers > 0, got {first!r} at step 0.")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        hint = ', "auto",' if allow_auto else ""
+        raise ValueError(f"learning_rate must be a number > 0{hint} or a schedule t -> float, got {value!r}.")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"learning_rate must be a finite number > 0, got {value!r}; try 0.01.")
+    return float(value)
+
+
+def _check_momentum(value, allow_auto: bool):
+    if allow_auto and isinstance(value, str) and value == "auto":
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not 0 <= value < 1:
+        raise ValueError(f"momentum must be a number in [0, 1), got {value!r}; 0.9 is a common choice.")
+    return float(value)
+
+
+class Optimizer:
+    """Base class of minimom's optimizers (subclassing it is optional).
+
+    Subclasses implement ``init(params) -> state`` and
+    ``update(grad, state, params) -> (step, new_state)`` on flat float64 arrays;
+    :func:`minimom.minimize` then sets ``params = params + step``. They may also
+    implement ``calibrate(curvature) -> optimizer`` to tune themselves.
+    """
+
+    def init(self, params: np.ndarray):
+        raise NotImplementedError
+
+    def update(self, grad: np.ndarray, state, params: np.ndarray):
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other) -> bool:
+        return type(self) is type(other) and vars(self) == vars(other)
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
+
+
+class MomentumState(NamedTuple):
+    velocity: np.ndarray
+    step_count: int
+    since_restart: int
+
+
+class Momentum(Optimizer):
+    r"""Gradient descent with momentum (Polyak's heavy ball, or Nesterov's look-ahead).
+
+    The update, with ``v`` starting at zero::
+
+        v    = momentum * v - learning_rate(t) * grad
+        step = v                                        # heavy ball
+        step = momentum * v - learning_rate(t) * grad   # nesterov=True
+
+    and ``minimize`` sets ``params = params + step``.
+
+    Parameters
+    ----------
+    learning_rate : float, callable or "auto", default="auto"
+        Step size, or a schedule ``t -> float`` of the 0-based step count (it
+        scales only that step's gradient). "auto" picks it from the curvature
+        at the starting point (see Notes).
+    momentum : float in [0, 1) or "auto", default="auto"
+        The fraction of the velocity kept from one step to the next.
+    nesterov : bool, default=False
+        Use Nesterov's look-ahead step.
+    restart : bool or None, default=None
+        Reset the velocity when it points uphill, ``grad . v > 0`` (adaptive
+        gradient restart, O'Donoghue & Candes 2015). ``None`` means on when
+        ``momentum="auto"`` resolves to Nesterov's or the adaptive momentum,
+        off otherwise: numbers given by the user are used exactly as the rule
+        above says.
+
+    Notes
+    -----
+    With "auto", ``calibrate`` estimates the largest and smallest Hessian
+    eigenvalues ``L`` and ``mu`` (Lanczos on Hessian-vector products) and uses
+    the textbook optimum for quadratics: heavy ball
+    ``learning_rate = 4 / (sqrt(L) + sqrt(mu))**2``,
+    ``momentum = ((sqrt(L) - sqrt(mu)) / (sqrt(L) + sqrt(mu)))**2``; Nesterov
+    ``learning_rate = 1 / L``, ``momentum = (sqrt(kappa) - 1) / (sqrt(kappa) + 1)``
+    with ``kappa = L / mu``. When ``mu`` cannot be had (a non-convex or flat
+    start), the learning rate is ``1 / L`` and the momentum follows Nesterov's
+    ``k / (k + 3)``, ``k`` counting steps since the last restart.
+
+    References
+    ----------
+    B. T. Polyak, "Some methods of speeding up the convergence of iteration
+    methods", 1964. Y. Nesterov, "A method of solving a convex programming
+    problem with convergence rate O(1/k^2)", 1983. B. O'Donoghue and
+    E. Candes, "Adaptive restart for accelerated gradient schemes", 2015.
+
+    Examples
+    --------
+    >>> import autograd.numpy as anp
+    >>> import minimom as mm
+    >>> res = mm.minimize(lambda x: anp.sum(x ** 2), [1.0, -2.0],
+    ...                   optimizer=mm.Momentum(learning_rate=0.1, momentum=0.5))
+    >>> res.status
+    'converged'
+    """
+
+    def __init__(self, learning_rate: LearningRate | str = "auto", momentum: float | str = "auto",
+                 nesterov: bool = False, restart: bool | None = None):
+        self.learning_rate = _check_learning_rate(learning_rate, allow_auto=True)
+        self.momentum = _check_momentum(momentum, allow_auto=True)
+        self.nesterov = bool(nesterov)
+        self.restart = restart
+        self._adaptive = False  # momentum k/(k+3), set by calibrate when mu is unknown
+
+    def calibrate(self, curvature: Curvature) -> Momentum:
+        """Return a copy with every "auto" hyperparameter resolved from ``curvature``."""
+        if "auto" not in (self.learning_rate, self.momentum):
+            return self
+        largest, smallest = curvature.extremes()
+        if not largest > 0:  # flat or concave everywhere Lanczos looked: nothing to scale by
+            largest = 1.0
+        # mu is known when Lanczos sees clear positive curvature at both ends.
+        mu = smallest if smallest > 1e-12 * largest else None
+        tuned = copy.copy(self)
+        if self.momentum == "auto":
+            if mu is None:
+                tuned.momentum, tuned._adaptive = 0.0, True
+            elif self.nesterov:
+                root = math.sqrt(largest / mu)
+                tuned.momentum = (root - 1) / (root + 1)
+            elif self.learning_rate == "auto":
+                tuned.momentum = ((math.sqrt(largest) - math.sqrt(mu)) / (math.sqrt(largest) + math.sqrt(mu))) ** 2
+            else:  # heavy ball with a given rate: damp the slowest mode critically
+                lr = self.learning_rate if not callable(self.learning_rate) else self.learning_rate(0)
+                tuned.momentum = max(0.0, 1 - math.sqrt(min(lr * mu, 1.0))) ** 2
+        if self.learning_rate == "auto":
+            if self.nesterov or tuned._adaptive:
+                tuned.learning_rate = 1 / largest
+            else:  # the heavy ball's optimum for its momentum: (1 + sqrt(beta))**2 / L
+                tuned.learning_rate = (1 + math.sqrt(tuned.momentum)) ** 2 / largest
+        if self.restart is None:
+            # The tuned heavy ball oscillates by design on quadratics; restarting it there
+            # only throws speed away. Nesterov and the adaptive momentum need restarts.
+            tuned.restart = self.momentum == "auto" and (self.nesterov or tuned._adaptive)
+        return tuned
+
+    def init(self, params: np.ndarray) -> MomentumState:
+        if "auto" in (self.learning_rate, self.momentum):
+            raise ValueError(
+                "Momentum has 'auto' hyperparameters: run it through minimom.minimize, which "
+                "calibrates it, or call calibrate(curvature) first, or pass numbers."
+            )
+        return MomentumState(np.zeros_like(params), 0, 0)
+
+    def update(self, grad: np.ndarray, state: MomentumState, params: np.ndarray):
+        velocity, step_count, since_restart = state
+        rate = self.learning_rate(step_count) if callable(self.learning_rate) else self.learning_rate
+        if self.restart and since_restart and grad @ velocity > 0:
+            velocity, since_restart = np.zeros_like(velocity), 0
+        beta = since_restart / (since_restart + 3) if self._adaptive else self.momentum
+        velocity = beta * velocity - rate * grad
+        step = beta * velocity - rate * grad if self.nesterov else velocity
+        return step, MomentumState(velocity, step_count + 1, since_restart + 1)
+
+
+class GradientDescent(Momentum):
+    """Plain gradient descent, ``step = -learning_rate(t) * grad``: :class:`Momentum` with ``momentum=0``.
+
+    Parameters
+    ----------
+    learning_rate : float, callable or "auto", default="auto"
+        Step size or schedule; "auto" uses ``1 / L``, ``L`` the largest
+        Hessian eigenvalue at the start.
+    """
+
+    def __init__(self, learning_rate: LearningRate | str = "auto"):
+        super().__init__(learning_rate=learning_rate, momentum=0.0, nesterov=False, restart=False)
+
+    def calibrate(self, curvature: Curvature) -> GradientDescent:
+        if self.learning_rate != "auto":
+            return self
+        largest, _ = curvature.extremes()
+        tuned = copy.copy(self)
+        tuned.learning_rate = 1 / largest if largest > 0 else 1.0
+        return tuned
+
+    def __repr__(self) -> str:
+        return f"GradientDescent(learning_rate={self.learning_rate!r})"
+
+
+class AdamState(NamedTuple):
+    mean: np.ndarray
+    square: np.ndarray
+    step_count: int
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015), written only against the public protocol.
+
+    ``m = b1*m + (1-b1)*g``; ``s = b2*s + (1-b2)*g**2``;
+    ``step = -lr(t) * m_hat / (sqrt(s_hat) + eps)`` with bias-corrected
+    ``m_hat = m / (1 - b1**(t+1))``, ``s_hat = s / (1 - b2**(t+1))``.
+
+    Parameters
+    ----------
+    learning_rate : float or callable, default=0.001
+    beta1, beta2 : float in [0, 1), default=0.9, 0.999
+    eps : float > 0, default=1e-8
+    """
+
+    def __init__(self, learning_rate: LearningRate = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8):
+        self.learning_rate = _check_learning_rate(learning_rate, allow_auto=False)
+        self.beta1 = _check_momentum(beta1, allow_auto=False)
+        self.beta2 = _check_momentum(beta2, allow_auto=False)
+        if not (isinstance(eps, (int, float)) and eps > 0):
+            raise ValueError(f"eps must be a number > 0, got {eps!r}.")
+        self.eps = float(eps)
+
+    def init(self, params: np.ndarray) -> AdamState:
+        return AdamState(np.zeros_like(params), np.zeros_like(params), 0)
+
+    def update(self, grad: np.ndarray, state: AdamState, params: np.ndarray):
+        mean, square, t = state
+        rate = self.learning_rate(t) if callable(self.learning_rate) else self.learning_rate
+        mean = self.beta1 * mean + (1 - self.beta1) * grad
+        square = self.beta2 * square + (1 - self.beta2) * grad**2
+        mean_hat = mean / (1 - self.beta1 ** (t + 1))
+        square_hat = square / (1 - self.beta2 ** (t + 1))
+        return -rate * mean_hat / (np.sqrt(square_hat) + self.eps), AdamState(mean, square, t + 1)

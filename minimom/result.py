@@ -1,0 +1,66 @@
+"""The result of a run: :class:`OptimizeResult` and the one table of status messages."""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Every way a run can end, with the sentence a person reads. ``minimize`` fills
+#: in the fields named in braces.
+STATUS_MESSAGES = {
+    "converged": "Converged: the gradient's infinity norm {gnorm:.3g} is at most tol={tol:.3g}.",
+    "maxiter": (
+        "Stopped after maxiter={maxiter} iterations with the gradient's infinity norm "
+        "{gnorm:.3g} still above tol={tol:.3g}; raise maxiter or loosen tol."
+    ),
+    "callback": "Stopped by the callback after {nit} iterations.",
+    "diverged": (
+        "Diverged: the loss or its gradient became non-finite at iteration {nit}; x is "
+        "the last iterate with a finite loss. Try a smaller learning_rate."
+    ),
+    "interrupted": (
+        "Interrupted by the user (KeyboardInterrupt) after {nit} iterations; x is the "
+        "last iterate with a finite loss."
+    ),
+}
+
+
+class OptimizeResult(dict):
+    """The outcome of :func:`minimom.minimize`: a dict with attribute access.
+
+    Fields
+    ------
+    x : the minimizer, in the structure of ``x0``.
+    fun : float, the loss at ``x``.
+    jac : the gradient at ``x``, in the structure of ``x0``.
+    nit : int, iterations taken (epochs in mini-batch mode).
+    nfev : int, evaluations of the loss and its gradient.
+    success : bool, whether the run ended as asked (converged or stopped by
+        the callback).
+    status : str, one of ``"converged"``, ``"maxiter"``, ``"callback"``,
+        ``"diverged"``, ``"interrupted"``.
+    message : str, a sentence saying why the run ended.
+    history : ndarray, the loss after every iteration (per epoch in
+        mini-batch mode).
+    optimizer : the optimizer that took the steps, with ``"auto"``
+        hyperparameters resolved to the numbers used.
+    """
+
+    def __getattr__(self, name: str):
+        try:
+            return self[name]
+        except KeyError as err:
+            raise AttributeError(name) from err
+
+    __setattr__ = dict.__setitem__
+    __delattr__ = dict.__delitem__
+
+    def __dir__(self):
+        return list(self.keys())
+
+    def __repr__(self) -> str:
+        if not self:
+            return f"{type(self).__name__}()"
+        width = max(map(len, self.keys())) + 1
+        with np.printoptions(threshold=8, edgeitems=3, precision=6):
+            lines = [f"{key.rjust(width)}: {value!r}" for key, value in self.items()]
+        return "\n".join(lines)

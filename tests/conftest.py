@@ -1,0 +1,17 @@
+import numpy as np
+import pytest
+
+
+def spd_problem(d: int, kappa: float, seed: int):
+    """A random SPD quadratic 0.5 x'Ax - b'x with eigenvalues log-spaced in [1, kappa]."""
+    rng = np.random.default_rng(seed)
+    q, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    eigenvalues = np.logspace(0, np.log10(kappa), d)
+    a = (q * eigenvalues) @ q.T
+    b = rng.standard_normal(d)
+    return a, b
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
