@@ -9,6 +9,7 @@
 
 from . import schedules
 from .curvature import Curvature
+from .linear_model import LinearRegression, LogisticRegression, Ridge
 from .optimize import TracingError, minimize
 from .optimizers import Adam, GradientDescent, Momentum, Optimizer
 from .result import OptimizeResult
@@ -19,9 +20,12 @@ __all__ = [
     "Adam",
     "Curvature",
     "GradientDescent",
+    "LinearRegression",
+    "LogisticRegression",
     "Momentum",
     "OptimizeResult",
     "Optimizer",
+    "Ridge",
     "TracingError",
     "minimize",
     "schedules",

@@ -46,10 +46,11 @@ def _check_learning_rate(value, allow_auto: bool):
 
 
 def _check_momentum(value, allow_auto: bool):
-    if allow_auto and isinstance(value, str) and value == "auto":
+    if allow_auto and isinstance(value, str) and value in ("auto", "adaptive"):
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not 0 <= value < 1:
-        raise ValueError(f"momentum must be a number in [0, 1), got {value!r}; 0.9 is a common choice.")
+        options = ', "auto" or "adaptive"' if allow_auto else ""
+        raise ValueError(f"momentum must be a number in [0, 1){options}, got {value!r}; 0.9 is a common choice.")
     return float(value)
 
 
@@ -102,16 +103,18 @@ class Momentum(Optimizer):
         Step size, or a schedule ``t -> float`` of the 0-based step count (it
         scales only that step's gradient). "auto" picks it from the curvature
         at the starting point (see Notes).
-    momentum : float in [0, 1) or "auto", default="auto"
+    momentum : float in [0, 1), "auto" or "adaptive", default="auto"
         The fraction of the velocity kept from one step to the next.
+        "adaptive" is Nesterov's ``k / (k + 3)``, ``k`` counting steps since
+        the last restart: the choice when the smallest curvature is unknown.
     nesterov : bool, default=False
         Use Nesterov's look-ahead step.
     restart : bool or None, default=None
         Reset the velocity when it points uphill, ``grad . v > 0`` (adaptive
-        gradient restart, O'Donoghue & Candes 2015). ``None`` means on when
-        ``momentum="auto"`` resolves to Nesterov's or the adaptive momentum,
-        off otherwise: numbers given by the user are used exactly as the rule
-        above says.
+        gradient restart, O'Donoghue & Candes 2015). ``None`` means on for
+        "adaptive" momentum and when "auto" resolves to Nesterov's, off
+        otherwise: numbers given by the user are used exactly as the rule above
+        says.
 
     Notes
     -----
@@ -122,8 +125,7 @@ class Momentum(Optimizer):
     ``momentum = ((sqrt(L) - sqrt(mu)) / (sqrt(L) + sqrt(mu)))**2``; Nesterov
     ``learning_rate = 1 / L``, ``momentum = (sqrt(kappa) - 1) / (sqrt(kappa) + 1)``
     with ``kappa = L / mu``. When ``mu`` cannot be had (a non-convex or flat
-    start), the learning rate is ``1 / L`` and the momentum follows Nesterov's
-    ``k / (k + 3)``, ``k`` counting steps since the last restart.
+    start), it resolves to "adaptive", with learning rate ``1 / L``.
 
     References
     ----------
@@ -148,21 +150,25 @@ class Momentum(Optimizer):
         self.momentum = _check_momentum(momentum, allow_auto=True)
         self.nesterov = bool(nesterov)
         self.restart = restart
-        self._adaptive = False  # momentum k/(k+3), set by calibrate when mu is unknown
 
     def calibrate(self, curvature: Curvature) -> Momentum:
         """Return a copy with every "auto" hyperparameter resolved from ``curvature``."""
+        tuned = copy.copy(self)
+        if self.restart is None:
+            tuned.restart = self.momentum == "adaptive" or self.momentum == "auto" and self.nesterov
         if "auto" not in (self.learning_rate, self.momentum):
-            return self
-        largest, smallest = curvature.extremes()
+            return tuned
+        if self.momentum == "adaptive":
+            largest, smallest = curvature.extremes(steps=20)  # only L is needed
+        else:
+            largest, smallest = curvature.extremes()
         if not largest > 0:  # flat or concave everywhere Lanczos looked: nothing to scale by
             largest = 1.0
         # mu is known when Lanczos sees clear positive curvature at both ends.
         mu = smallest if smallest > 1e-12 * largest else None
-        tuned = copy.copy(self)
         if self.momentum == "auto":
             if mu is None:
-                tuned.momentum, tuned._adaptive = 0.0, True
+                tuned.momentum, tuned.restart = "adaptive", self.restart is not False
             elif self.nesterov:
                 root = math.sqrt(largest / mu)
                 tuned.momentum = (root - 1) / (root + 1)
@@ -172,14 +178,12 @@ class Momentum(Optimizer):
                 lr = self.learning_rate if not callable(self.learning_rate) else self.learning_rate(0)
                 tuned.momentum = max(0.0, 1 - math.sqrt(min(lr * mu, 1.0))) ** 2
         if self.learning_rate == "auto":
-            if self.nesterov or tuned._adaptive:
+            if self.nesterov or tuned.momentum == "adaptive":
                 tuned.learning_rate = 1 / largest
             else:  # the heavy ball's optimum for its momentum: (1 + sqrt(beta))**2 / L
                 tuned.learning_rate = (1 + math.sqrt(tuned.momentum)) ** 2 / largest
-        if self.restart is None:
-            # The tuned heavy ball oscillates by design on quadratics; restarting it there
-            # only throws speed away. Nesterov and the adaptive momentum need restarts.
-            tuned.restart = self.momentum == "auto" and (self.nesterov or tuned._adaptive)
+        # The tuned heavy ball oscillates by design on quadratics, so it is not
+        # restarted: that would only throw its speed away.
         return tuned
 
     def init(self, params: np.ndarray) -> MomentumState:
@@ -193,9 +197,10 @@ class Momentum(Optimizer):
     def update(self, grad: np.ndarray, state: MomentumState, params: np.ndarray):
         velocity, step_count, since_restart = state
         rate = self.learning_rate(step_count) if callable(self.learning_rate) else self.learning_rate
-        if self.restart and since_restart and grad @ velocity > 0:
+        restart = self.momentum == "adaptive" if self.restart is None else self.restart
+        if restart and since_restart and grad @ velocity > 0:
             velocity, since_restart = np.zeros_like(velocity), 0
-        beta = since_restart / (since_restart + 3) if self._adaptive else self.momentum
+        beta = since_restart / (since_restart + 3) if self.momentum == "adaptive" else self.momentum
         velocity = beta * velocity - rate * grad
         step = beta * velocity - rate * grad if self.nesterov else velocity
         return step, MomentumState(velocity, step_count + 1, since_restart + 1)

@@ -1,0 +1,44 @@
+"""The objectives of the linear models, written once with ``autograd.numpy``.
+
+Each takes the parameters as a dict ``{"coef": V, "intercept": u}`` in the
+estimators' internal coordinates (see :mod:`minimom.linear_model`): ``Z`` is
+the centred data times the preconditioner ``P``, so the coefficients on the
+original features are ``P @ V``. Every objective is the scikit-learn objective
+divided by a constant (``sw_sum``, or ``C * sw_sum``), so the optimum is the same.
+"""
+
+from __future__ import annotations
+
+import autograd.numpy as anp
+from autograd.scipy.special import logsumexp
+
+
+def squared_error(params, Z, Y, weights, P, penalty):
+    """``0.5 * sum_i weights_i ||y_i - z_i V||^2 + 0.5 * penalty * ||P V||^2`` (weights sum to one)."""
+    residual = Y - Z @ params["coef"]
+    return 0.5 * anp.sum(weights[:, None] * residual**2) + 0.5 * penalty * anp.sum((P @ params["coef"]) ** 2)
+
+
+def _logits(params, Z, intercept_scale):
+    logits = Z @ params["coef"]
+    if "intercept" in params:
+        logits = logits + intercept_scale * params["intercept"]
+    return logits
+
+
+def binary_log_loss(params, Z, y, weights, P, penalty, intercept_scale):
+    """``sum_i weights_i [log(1 + exp(z_i)) - y_i z_i] + 0.5 * penalty * ||P v||^2``, ``y`` in {0, 1}."""
+    z = _logits(params, Z, intercept_scale)[:, 0]
+    return anp.sum(weights * (anp.logaddexp(0.0, z) - y * z)) + 0.5 * penalty * anp.sum((P @ params["coef"]) ** 2)
+
+
+def multinomial_log_loss(params, Z, Y, weights, P, penalty, intercept_scale, basis):
+    """``sum_i weights_i [logsumexp_k z_ik - z_i,y_i] + 0.5 * penalty * ||P V||^2`` for one-hot ``Y``.
+
+    The K class scores are ``z_i = (Z_i V + c u) basis^T`` with ``basis`` an
+    orthonormal basis of the vectors summing to zero: the symmetric softmax
+    parametrization of scikit-learn, without the direction that changes nothing.
+    """
+    logits = _logits(params, Z, intercept_scale) @ basis.T
+    data = anp.sum(weights * (logsumexp(logits, axis=1) - anp.sum(Y * logits, axis=1)))
+    return data + 0.5 * penalty * anp.sum((P @ params["coef"]) ** 2)

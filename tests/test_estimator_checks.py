@@ -1,0 +1,10 @@
+"""scikit-learn's own estimator checks, none skipped."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import minimom as mm
+
+
+@parametrize_with_checks([mm.LinearRegression(), mm.Ridge(), mm.LogisticRegression()])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
