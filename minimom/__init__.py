@@ -8,6 +8,7 @@
 """
 
 from . import schedules
+from .comparison import ComparisonReport, compare
 from .curvature import Curvature
 from .linear_model import LinearRegression, LogisticRegression, Ridge
 from .optimize import TracingError, minimize
@@ -18,6 +19,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Adam",
+    "ComparisonReport",
     "Curvature",
     "GradientDescent",
     "LinearRegression",
@@ -27,6 +29,7 @@ __all__ = [
     "Optimizer",
     "Ridge",
     "TracingError",
+    "compare",
     "minimize",
     "schedules",
 ]

@@ -1,0 +1,155 @@
+"""``compare``: fit a minimom estimator and its scikit-learn counterpart on the same data, side by side."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import warnings
+
+import numpy as np
+from scipy.special import logsumexp
+from sklearn import linear_model as sk
+from sklearn.base import clone
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.class_weight import compute_class_weight
+
+from .linear_model import LinearRegression, LogisticRegression, Ridge
+
+__all__ = ["compare", "ComparisonReport", "reference_for"]
+
+DEFAULT_TOLERANCE = 1e-6
+
+
+@dataclasses.dataclass
+class ComparisonReport:
+    """Two fits of one model on one dataset, minimom's and scikit-learn's.
+
+    ``objective`` values are scikit-learn's objective (e.g. ``||y - Xw - b||^2 +
+    alpha ||w||^2``) evaluated at each solution by the same numpy code;
+    ``objective_gap`` is their difference relative to the reference.
+    ``agrees`` is ``max_abs_diff <= tolerance``, over ``coef_`` and ``intercept_``.
+    """
+
+    model: str
+    dataset: str
+    max_abs_diff: float
+    objective: float
+    objective_reference: float
+    objective_gap: float
+    score: float
+    score_reference: float
+    fit_time: float
+    fit_time_reference: float
+    n_iter: int
+    n_iter_reference: int | None
+    tolerance: float
+    agrees: bool
+
+    def to_dict(self) -> dict:
+        """The report as a dict of plain Python values (JSON-ready)."""
+        return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in dataclasses.asdict(self).items()}
+
+    def __str__(self) -> str:
+        rows = [
+            ("", "minimom", "scikit-learn"),
+            ("objective", f"{self.objective:.10g}", f"{self.objective_reference:.10g}"),
+            ("score", f"{self.score:.6f}", f"{self.score_reference:.6f}"),
+            ("fit time [s]", f"{self.fit_time:.4f}", f"{self.fit_time_reference:.4f}"),
+            ("iterations", str(self.n_iter), str(self.n_iter_reference)),
+        ]
+        verdict = "agree" if self.agrees else "DISAGREE"
+        lines = [f"{self.model} on {self.dataset}: {verdict} (max |coef diff| {self.max_abs_diff:.2e}, "
+                 f"tolerance {self.tolerance:g}; objective gap {self.objective_gap:.2e})"]
+        lines += [f"  {a:<14}{b:>20}{c:>20}" for a, b, c in rows]
+        return "\n".join(lines)
+
+
+def reference_for(estimator):
+    """The scikit-learn estimator that solves the same problem, with a tight tolerance."""
+    params = {"fit_intercept": estimator.fit_intercept}
+    if isinstance(estimator, Ridge):
+        return sk.Ridge(alpha=estimator.alpha, solver="cholesky", **params)
+    if isinstance(estimator, LinearRegression):
+        return sk.LinearRegression(**params)
+    if isinstance(estimator, LogisticRegression):
+        return sk.LogisticRegression(C=estimator.C, class_weight=estimator.class_weight, solver="newton-cholesky",
+                                     tol=1e-10, max_iter=1000, **params)
+    raise TypeError(f"compare() knows minimom's LinearRegression, Ridge and LogisticRegression, got {estimator!r}.")
+
+
+def compare(estimator, X, y, *, reference=None, sample_weight=None, tolerance: float = DEFAULT_TOLERANCE,
+            dataset: str = "data") -> ComparisonReport:
+    """Fit ``estimator`` and its scikit-learn counterpart on ``(X, y)`` and compare the solutions.
+
+    Parameters
+    ----------
+    estimator : minimom.LinearRegression, Ridge or LogisticRegression
+        Cloned before fitting; the original is left as it was.
+    X, y : array-like
+    reference : scikit-learn estimator, default=None
+        ``None`` chooses :func:`reference_for` ``(estimator)``: the same
+        hyperparameters with an exact or tight solver.
+    sample_weight : array-like, default=None
+    tolerance : float, default=1e-6
+        The largest absolute difference over ``coef_`` and ``intercept_`` that
+        still counts as agreement.
+    dataset : str, default="data"
+        A name for the report.
+
+    Returns
+    -------
+    ComparisonReport
+    """
+    ours = clone(estimator)
+    ref = clone(reference) if reference is not None else reference_for(ours)
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    fit_time = _timed_fit(ours, X, y, sample_weight)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the reference's own warnings are not ours to report
+        fit_time_reference = _timed_fit(ref, X, y, sample_weight)
+    diff = max(np.max(np.abs(np.asarray(ours.coef_) - ref.coef_)),
+               np.max(np.abs(np.asarray(ours.intercept_) - np.asarray(ref.intercept_))))
+    objective = sklearn_objective(ours, X, y, sample_weight)
+    objective_reference = sklearn_objective(ours, X, y, sample_weight, coef=ref.coef_, intercept=ref.intercept_)
+    n_iter_reference = getattr(ref, "n_iter_", None)
+    return ComparisonReport(
+        model=type(ours).__name__, dataset=dataset, max_abs_diff=float(diff),
+        objective=objective, objective_reference=objective_reference,
+        objective_gap=(objective - objective_reference) / max(abs(objective_reference), 1e-300),
+        score=float(ours.score(X, y)), score_reference=float(ref.score(X, y)),
+        fit_time=fit_time, fit_time_reference=fit_time_reference,
+        n_iter=int(np.max(ours.n_iter_)),
+        n_iter_reference=None if n_iter_reference is None else int(np.max(n_iter_reference)),
+        tolerance=tolerance, agrees=bool(diff <= tolerance),
+    )
+
+
+def _timed_fit(estimator, X, y, sample_weight) -> float:
+    start = time.perf_counter()
+    estimator.fit(X, y, sample_weight=sample_weight)
+    return time.perf_counter() - start
+
+
+def sklearn_objective(estimator, X, y, sample_weight=None, coef=None, intercept=None) -> float:
+    """scikit-learn's objective for ``estimator``'s model, at ``(coef, intercept)`` (default: its own fit)."""
+    coef = np.atleast_2d(estimator.coef_ if coef is None else coef)
+    intercept = np.asarray(estimator.intercept_ if intercept is None else intercept, dtype=float)
+    weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    scores = X @ coef.T + intercept
+    if isinstance(estimator, LogisticRegression):
+        labels = LabelEncoder().fit_transform(y)
+        if estimator.class_weight is not None:
+            classes = np.unique(y)
+            weights = weights * compute_class_weight(estimator.class_weight, classes=classes, y=y,
+                                                     sample_weight=weights)[labels]
+        if coef.shape[0] == 1:
+            z = scores[:, 0]
+            losses = np.logaddexp(0.0, z) - (labels == 1) * z
+        else:
+            losses = logsumexp(scores, axis=1) - scores[np.arange(len(y)), labels]
+        data = np.sum(weights * losses)
+        return float(data if np.isinf(estimator.C) else 0.5 * np.sum(coef**2) + estimator.C * data)
+    residual = np.asarray(y, dtype=float).reshape(len(y), -1) - scores
+    penalty = estimator.alpha * np.sum(coef**2) if isinstance(estimator, Ridge) else 0.0
+    return float(np.sum(weights[:, None] * residual**2) + penalty)

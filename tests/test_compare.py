@@ -1,0 +1,94 @@
+"""compare() and `python -m minimom compare`, checked against fits of scikit-learn made here."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn import datasets
+from sklearn import linear_model as sk
+from sklearn.preprocessing import StandardScaler
+
+import minimom as mm
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "minimom", *args], capture_output=True, text=True, timeout=300)
+
+
+def independent_reference(dataset, model):
+    X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    ref = {
+        "LinearRegression": sk.LinearRegression(),
+        "Ridge": sk.Ridge(alpha=1.0, solver="cholesky"),
+        "LogisticRegression": sk.LogisticRegression(solver="newton-cholesky", tol=1e-10, max_iter=1000),
+    }[model].fit(X, y)
+    return X, y, ref
+
+
+def test_compare_command_json_rows_match_independent_sklearn_fits():
+    done = run_cli("compare", "--json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert {(r["dataset"], r["model"]) for r in rows} == {
+        ("diabetes", "LinearRegression"), ("diabetes", "Ridge"), ("linnerud", "Ridge"),
+        ("breast_cancer", "LogisticRegression"), ("iris", "LogisticRegression"), ("wine", "LogisticRegression"),
+        ("digits", "LogisticRegression")}
+    for row in rows:
+        X, y, ref = independent_reference(row["dataset"], row["model"])
+        assert row["agrees"] is True and row["max_abs_diff"] <= 1e-6
+        assert row["score_reference"] == pytest.approx(ref.score(X, y), abs=1e-12)
+        assert row["score"] == pytest.approx(ref.score(X, y), abs=1e-6)
+        assert abs(row["objective_gap"]) <= 1e-8
+
+
+def test_compare_function_report():
+    X, y, ref = independent_reference("diabetes", "Ridge")
+    report = mm.compare(mm.Ridge(), X, y, dataset="diabetes")
+    assert report.agrees and report.max_abs_diff <= 1e-6
+    expected_objective = np.sum((y - X @ ref.coef_ - ref.intercept_) ** 2) + np.sum(ref.coef_**2)
+    assert report.objective_reference == pytest.approx(expected_objective, rel=1e-12)
+    assert report.to_dict()["agrees"] is True and "agree" in str(report)
+
+
+def test_failing_on_purpose_exits_1():
+    done = run_cli("compare", "--dataset", "iris", "--max-iter", "1", "--json")
+    assert done.returncode == 1
+    (row,) = json.loads(done.stdout)
+    assert row["agrees"] is False and row["max_abs_diff"] > 1e-6
+    report = mm.compare(mm.LogisticRegression(max_iter=1), *independent_reference("iris", "LogisticRegression")[:2])
+    assert not report.agrees
+
+
+@pytest.mark.parametrize("flag, name", [("--dataset", "mnist"), ("--model", "Lasso")])
+def test_unknown_names_exit_2_with_the_valid_names(flag, name):
+    done = run_cli("compare", flag, name)
+    assert done.returncode == 2
+    error_lines = [line for line in done.stderr.splitlines() if "error" in line]
+    assert len(error_lines) == 1 and name in error_lines[0]
+    assert ("diabetes" in error_lines[0]) if flag == "--dataset" else ("LogisticRegression" in error_lines[0])
+
+
+def test_filters_and_table():
+    done = run_cli("compare", "--dataset", "diabetes", "--model", "ridge")
+    assert done.returncode == 0
+    assert "Ridge" in done.stdout and "LinearRegression" not in done.stdout and "1 of 1 agree" in done.stdout
+
+
+def test_plot_writes_a_png(tmp_path):
+    pytest.importorskip("matplotlib")
+    import matplotlib.image
+    path = tmp_path / "curves.png"
+    done = run_cli("compare", "--dataset", "iris", "--dataset", "diabetes", "--plot", str(path))
+    assert done.returncode == 0, done.stderr
+    assert path.stat().st_size > 0
+    image = matplotlib.image.imread(str(path))
+    assert image.shape[:2] == (340, 1350)  # 3 panels (2 models on diabetes, 1 on iris): 13.5 x 3.4 in, 100 dpi
+
+
+def test_help_and_version():
+    assert run_cli("--help").returncode == 0
+    done = run_cli("--version")
+    assert done.returncode == 0 and mm.__version__ in done.stdout
