@@ -10,7 +10,6 @@ import math
 import sys
 from pathlib import Path
 
-import autograd.numpy as anp
 import matplotlib
 
 matplotlib.use("Agg")
