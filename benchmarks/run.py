@@ -265,13 +265,19 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes and few repeats (a smoke run)")
     parser.add_argument("--output", default=str(Path(__file__).with_name("results.json")))
+    parser.add_argument("--only", choices=list(SECTIONS), action="append",
+                        help="run only this section (repeatable), updating the other sections' rows in --output")
     args = parser.parse_args(argv)
-    results = {"machine": {"python": platform.python_version(), "numpy": np.__version__,
-                           "processor": platform.machine()}, "quick": args.quick}
+    output = Path(args.output)
+    results = json.loads(output.read_text()) if args.only and output.exists() else {}
+    results.update({"machine": {"python": platform.python_version(), "numpy": np.__version__,
+                                "processor": platform.machine()}, "quick": args.quick})
     for name, bench in SECTIONS.items():
+        if args.only and name not in args.only:
+            continue
         results[name] = bench(args.quick)
         print_table(name, results[name])
-    Path(args.output).write_text(json.dumps(results, indent=1))
+    output.write_text(json.dumps(results, indent=1))
     print(f"\nwrote {args.output}")
 
 

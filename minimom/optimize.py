@@ -386,7 +386,13 @@ def _first_evaluation(flat_fun, x, args):
         _raise_if_untraceable(flat_fun, x, args, err)
         raise
     _check_value(value)
-    detached = any("independent of input" in str(w.message) for w in caught)
+    detached = False
+    for caught_warning in caught:  # autograd's "independent of input" is ours to explain; re-issue the rest
+        if "independent of input" in str(caught_warning.message):
+            detached = True
+        else:
+            warnings.warn_explicit(caught_warning.message, caught_warning.category, caught_warning.filename,
+                                   caught_warning.lineno)
     if detached and _depends_on_x(flat_fun, x, args, value):
         why = "the loss came back as a plain number, cut off from the parameters"
         raise TracingError(_TRACING_HELP.format(why=why))
