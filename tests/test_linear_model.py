@@ -210,3 +210,19 @@ def test_standard_sklearn_errors():
         mm.LogisticRegression().fit(X, X[:, 0])
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         mm.LinearRegression().fit(X, y[:-1])
+
+
+def test_binary_log_loss_primitive_gradient_matches_autograd_chain():
+    import autograd.numpy as anp
+    from autograd import grad
+
+    from minimom.losses import weighted_binary_log_loss
+
+    rng = np.random.default_rng(0)
+    z, y, w = rng.standard_normal(50) * 5, (rng.random(50) < 0.5).astype(float), rng.random(50)
+
+    def chain(z):
+        return anp.sum(w * (anp.logaddexp(0.0, z) - y * z))
+
+    assert weighted_binary_log_loss(z, y, w) == pytest.approx(chain(z), rel=1e-14)
+    np.testing.assert_allclose(grad(lambda z: weighted_binary_log_loss(z, y, w))(z), grad(chain)(z), rtol=1e-12)
