@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 
-import numpy as np
 from sklearn import datasets
 from sklearn.preprocessing import StandardScaler
 
@@ -119,7 +118,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "compare":
-        np.seterr(all="warn")
         return run_compare(args, parser)
     parser.print_help()
     return 0
