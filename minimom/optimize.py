@@ -114,8 +114,7 @@ class _Run:
         self.value_and_grad = value_and_grad(flat_fun)
         self.x, self.loss, self.grad = x, float(loss), grad
         self.nit, self.nfev, self.history = 0, 1, []
-        self.base_optimizer = optimizer
-        self.optimizer = self._calibrate(safety=1.0)
+        self.base_optimizer = self.optimizer = optimizer
         self.progress = _Progress(maxiter, verbose)
 
     def _calibrate(self, safety: float):
@@ -141,6 +140,7 @@ class _Run:
                 elif self._gnorm() <= self.tol:
                     status = "converged"
                 else:
+                    self.optimizer = self._calibrate(safety=1.0)
                     status = self._loop()
             except KeyboardInterrupt:
                 status = "interrupted"
