@@ -53,9 +53,10 @@ def minimize(fun: Callable[..., Any], x0: Any, *, args: tuple = (), optimizer: A
         :class:`OptimizeResult` of the current state. Returning ``True`` or
         raising ``StopIteration`` stops the run successfully.
     batch_size : int, default=None
-        Mini-batch mode: ``n`` is the length of ``args[0]``; every array in
-        ``args`` whose first axis has length ``n`` is cut into the same
-        shuffled batches of ``batch_size`` rows, other arguments pass through.
+        Mini-batch mode: ``n`` is the length of the first array in ``args``;
+        every array in ``args`` whose first axis has length ``n`` is cut into
+        the same shuffled batches of ``batch_size`` rows, other arguments pass
+        through.
         One iteration is then one epoch, after which the loss and gradient on
         all the data are recorded and tested against ``tol``.
     random_state : int, numpy Generator or None, default=None
@@ -226,24 +227,29 @@ class _Batches:
     """Cuts the per-sample arrays of ``args`` into the same shuffled mini-batches."""
 
     def __init__(self, args: tuple, batch_size, random_state):
-        if not args or np.ndim(args[0]) == 0:
-            raise ValueError("batch_size needs data: args[0] must be an array whose first axis indexes samples.")
-        self.n = n = len(args[0])
+        arrays = [i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.ndim >= 1]
+        if not arrays:
+            raise ValueError("batch_size needs data: pass the per-sample numpy arrays in args, e.g. args=(X, y).")
+        self.first_array = arrays[0]
+        self.n = n = len(args[self.first_array])
         if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or not 1 <= batch_size <= n:
-            raise ValueError(f"batch_size must be an integer in [1, {n}] (the length of args[0]), got {batch_size!r}.")
+            raise ValueError(f"batch_size must be an integer in [1, {n}] (the number of samples, the length of "
+                             f"args[{self.first_array}]), got {batch_size!r}.")
         self.batch_size = int(batch_size)
         self.args = args
-        self.sliced = [isinstance(a, np.ndarray) and a.ndim >= 1 and len(a) == n for a in args]
-        self.rng = np.random.default_rng(random_state)
+        self.sliced = [i in arrays and len(args[i]) == n for i in range(len(args))]
+        # A legacy RandomState shuffles as well as a Generator; anything else seeds a new Generator.
+        is_rng = isinstance(random_state, (np.random.Generator, np.random.RandomState))
+        self.rng = random_state if is_rng else np.random.default_rng(random_state)
 
     def explain(self, err):
         """A loss that fails on the first batch with per-sample arrays of unequal length: say why."""
         for i, a in enumerate(self.args):
             if isinstance(a, np.ndarray) and a.ndim >= 1 and not self.sliced[i]:
                 raise ValueError(
-                    f"In mini-batch mode the data arrays must share their first axis: args[0] has {self.n} "
-                    f"rows but args[{i}] has {len(a)}, so args[{i}] was passed whole and the loss failed "
-                    f"({err}). Pass arrays of equal length."
+                    "In mini-batch mode the data arrays must share their first axis: "
+                    f"args[{self.first_array}] has {self.n} rows but args[{i}] has {len(a)}, so args[{i}] was "
+                    f"passed whole and the loss failed ({err}). Pass arrays of equal length."
                 ) from err
 
     def _take(self, index):

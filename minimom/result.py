@@ -15,7 +15,7 @@ STATUS_MESSAGES = {
     "callback": "Stopped by the callback after {nit} iterations.",
     "diverged": (
         "Diverged: the loss or its gradient became non-finite at iteration {nit}; x is "
-        "the last iterate with a finite loss. Try a smaller learning_rate."
+        "the last iterate with a finite loss. Try a smaller learning rate (the optimizer's learning_rate)."
     ),
     "interrupted": (
         "Interrupted by the user (KeyboardInterrupt) after {nit} iterations; x is the "

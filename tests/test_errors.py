@@ -128,7 +128,7 @@ def test_divergence_returns_the_last_finite_iterate():
     res = mm.minimize(square, np.array([1.0, -2.0]), optimizer=mm.Momentum(2.5, 0.9), maxiter=10_000,
                       callback=lambda r: seen.append(np.array(r.x)))
     assert res.status == "diverged" and not res.success
-    assert "smaller learning_rate" in res.message
+    assert "smaller learning rate" in res.message
     assert np.all(np.isfinite(res.x)) and np.isfinite(res.fun)
     np.testing.assert_array_equal(res.x, seen[-1])
     assert res.fun == square(seen[-1])

@@ -272,3 +272,18 @@ def test_verbose_shows_progress(capsys):
                 verbose=True)
     captured = capsys.readouterr()
     assert "20" in captured.err
+
+
+def test_minibatch_n_comes_from_the_first_array_and_legacy_random_state_works():
+    x, y = _least_squares_data(n=500)
+
+    def loss(w, scale, x, y):
+        return scale * anp.mean((x @ w - y) ** 2)
+
+    opt = mm.Momentum(0.01, 0.9)
+    res = mm.minimize(loss, np.zeros(5), args=(1.0, x, y), optimizer=opt, batch_size=50, maxiter=3, tol=0,
+                      random_state=np.random.RandomState(0))
+    again = mm.minimize(loss, np.zeros(5), args=(1.0, x, y), optimizer=opt, batch_size=50, maxiter=3, tol=0,
+                        random_state=np.random.RandomState(0))
+    np.testing.assert_array_equal(res.x, again.x)
+    assert res.nfev == 1 + 3 * (10 + 1)  # first evaluation, then per epoch 10 batches and one full pass
