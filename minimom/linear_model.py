@@ -118,9 +118,11 @@ class _LeastSquares(MultiOutputMixin, RegressorMixin, BaseEstimator):
         intercept = y_mean - x_mean @ coef if self.fit_intercept else None
         if y.ndim == 1:
             self.coef_ = coef[:, 0]
-            self.intercept_ = float(intercept[0]) if self.fit_intercept else 0.0
+            self.intercept_ = intercept[0] if self.fit_intercept else 0.0
         else:
-            self.coef_ = coef.T.copy()
+            # scikit-learn's Ridge, unlike LinearRegression, gives a single column of y a 1-D coef_.
+            single = self._ravel_single_target and Y.shape[1] == 1
+            self.coef_ = coef[:, 0] if single else coef.T.copy()
             self.intercept_ = intercept if self.fit_intercept else 0.0
         self.n_iter_ = res.nit
         return self
@@ -176,6 +178,7 @@ class LinearRegression(_LeastSquares):
     """
 
     _bounds = {}
+    _ravel_single_target = False
 
     def __init__(self, *, fit_intercept: bool = True, optimizer=None, max_iter: int = 5000, tol: float = 1e-12,
                  verbose: bool = False):
@@ -206,6 +209,7 @@ class Ridge(_LeastSquares):
     """
 
     _bounds = {"alpha": (0.0, True)}
+    _ravel_single_target = True
 
     def __init__(self, alpha: float = 1.0, *, fit_intercept: bool = True, optimizer=None, max_iter: int = 5000,
                  tol: float = 1e-12, verbose: bool = False):

@@ -144,6 +144,19 @@ def test_fitted_attributes():
     assert isinstance(mm.Ridge().fit(X, y).intercept_, float)
 
 
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("ours, ref", [(mm.LinearRegression, sk.LinearRegression), (mm.Ridge, sk.Ridge)])
+@pytest.mark.parametrize("targets", [None, 1, 3])
+def test_regression_attribute_shapes_match_sklearn(ours, ref, targets, fit_intercept):
+    X, y = load("diabetes")
+    if targets is not None:
+        y = np.column_stack([y * (k + 1) for k in range(targets)])
+    a, b = ours(fit_intercept=fit_intercept).fit(X, y), ref(fit_intercept=fit_intercept).fit(X, y)
+    assert np.shape(a.coef_) == np.shape(b.coef_) and np.shape(a.intercept_) == np.shape(b.intercept_)
+    assert type(a.intercept_) is type(b.intercept_) or np.ndim(b.intercept_) > 0
+    assert max_difference(a, b) <= TIGHT * max(1, targets or 1)
+
+
 def test_feature_names_from_dataframes():
     frame = datasets.load_diabetes(as_frame=True)
     reg = mm.LinearRegression().fit(frame.data, frame.target)
