@@ -32,7 +32,8 @@ class Curvature:
     --------
     >>> import numpy as np
     >>> A = np.diag([1.0, 10.0])
-    >>> Curvature(lambda v: A @ v, np.zeros(2)).extremes()
+    >>> largest, smallest = Curvature(lambda v: A @ v, np.zeros(2)).extremes()
+    >>> round(largest, 12), round(smallest, 12)
     (10.0, 1.0)
     """
 

@@ -173,7 +173,7 @@ class LinearRegression(_LeastSquares):
     >>> from minimom import LinearRegression
     >>> X = np.array([[1.0], [2.0], [3.0]]); y = 2 * X[:, 0] + 1
     >>> reg = LinearRegression().fit(X, y)
-    >>> round(float(reg.coef_[0]), 6), round(reg.intercept_, 6)
+    >>> round(float(reg.coef_[0]), 6), round(float(reg.intercept_), 6)
     (2.0, 1.0)
     """
 

@@ -73,10 +73,12 @@ def minimize(fun: Callable[..., Any], x0: Any, *, args: tuple = (), optimizer: A
     Examples
     --------
     >>> import autograd.numpy as anp
+    >>> import numpy as np
     >>> import minimom as mm
-    >>> res = mm.minimize(lambda w: anp.sum((w - 3.0) ** 2), {"w": [0.0, 1.0]})
-    >>> [round(v, 6) for v in res.x["w"]]
-    [3.0, 3.0]
+    >>> res = mm.minimize(lambda p: anp.sum((p["w"] - 3.0) ** 2) + (p["b"] + 1.0) ** 2,
+    ...                   {"w": np.zeros(2), "b": 0.0})
+    >>> res.status, np.round(res.x["w"], 6).tolist(), round(res.x["b"], 6)
+    ('converged', [3.0, 3.0], -1.0)
     """
     maxiter, tol = _check_options(maxiter, tol)
     optimizer = Momentum() if optimizer is None else optimizer
@@ -88,14 +90,9 @@ def minimize(fun: Callable[..., Any], x0: Any, *, args: tuple = (), optimizer: A
     def flat_fun(flat, *fargs):
         return fun(unflatten(flat), *fargs)
 
-    if batch_size is None:
-        batches = None
-        first_args = args
-    else:
-        batches = _Batches(args, batch_size, random_state)
-        first_args = batches.first()
+    batches = None if batch_size is None else _Batches(args, batch_size, random_state)
     try:
-        loss, grad = _first_evaluation(flat_fun, x, first_args)
+        loss, grad = _first_evaluation(flat_fun, x, args)
     except (ValueError, IndexError) as err:
         if batches is not None:
             batches.explain(err)
@@ -254,9 +251,6 @@ class _Batches:
 
     def _take(self, index):
         return tuple(a[index] if s else a for a, s in zip(self.args, self.sliced))
-
-    def first(self) -> tuple:
-        return self._take(np.arange(self.batch_size))
 
     def sample(self) -> tuple:
         """A fixed sample, bigger than a batch, to estimate the curvature on."""

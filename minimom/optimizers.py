@@ -137,8 +137,9 @@ class Momentum(Optimizer):
     Examples
     --------
     >>> import autograd.numpy as anp
+    >>> import numpy as np
     >>> import minimom as mm
-    >>> res = mm.minimize(lambda x: anp.sum(x ** 2), [1.0, -2.0],
+    >>> res = mm.minimize(lambda x: anp.sum(x ** 2), np.array([1.0, -2.0]),
     ...                   optimizer=mm.Momentum(learning_rate=0.1, momentum=0.5))
     >>> res.status
     'converged'
@@ -155,6 +156,8 @@ class Momentum(Optimizer):
         """Return a copy with every "auto" hyperparameter resolved from ``curvature``."""
         tuned = copy.copy(self)
         if self.restart is None:
+            # The tuned heavy ball oscillates by design on quadratics: restarting it would
+            # only throw its speed away. Nesterov's and the adaptive momentum need restarts.
             tuned.restart = self.momentum == "adaptive" or self.momentum == "auto" and self.nesterov
         if "auto" not in (self.learning_rate, self.momentum):
             return tuned
@@ -182,8 +185,6 @@ class Momentum(Optimizer):
                 tuned.learning_rate = 1 / largest
             else:  # the heavy ball's optimum for its momentum: (1 + sqrt(beta))**2 / L
                 tuned.learning_rate = (1 + math.sqrt(tuned.momentum)) ** 2 / largest
-        # The tuned heavy ball oscillates by design on quadratics, so it is not
-        # restarted: that would only throw its speed away.
         return tuned
 
     def init(self, params: np.ndarray) -> MomentumState:
