@@ -54,7 +54,11 @@ def _check_hyperparameters(estimator, **bounds):
 
 
 def _whitening(X, weights, fit_intercept, curvature, penalty):
-    """Centre ``X`` with ``weights`` (summing to one) and return ``(Z, P, mean)`` with ``Z = (X - mean) @ P``."""
+    """Centre ``X`` with ``weights`` (summing to one) and return ``(Z, P, mean)``, ``Z = (X - mean) @ P``.
+
+    ``P`` is the full inverse square root up to ``_FULL_WHITENING_MAX_FEATURES``
+    features, and beyond that a vector: each feature whitened on its own.
+    """
     mean = weights @ X if fit_intercept else np.zeros(X.shape[1])
     centred = X - mean
     d = X.shape[1]
@@ -68,7 +72,7 @@ def _whitening(X, weights, fit_intercept, curvature, penalty):
         return centred @ P, P, mean
     diagonal = curvature * (weights @ centred**2) + penalty
     P = np.where(diagonal > 1e-12 * diagonal.max(), 1 / np.sqrt(np.maximum(diagonal, 1e-300)), 0.0)
-    return centred * P, np.diag(P), mean
+    return centred * P, P, mean
 
 
 def _weights(sample_weight, X):
@@ -114,7 +118,7 @@ class _LeastSquares(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Z, P, x_mean = _whitening(X, weights, self.fit_intercept, 1.0, penalty)
         params = {"coef": np.zeros((X.shape[1], Y.shape[1]))}
         res = _minimize(self, losses.squared_error, params, (Z, (Y - y_mean) / y_scale, weights, P, penalty))
-        coef = (P @ res.x["coef"]) * y_scale  # (features, targets)
+        coef = losses.unwhiten(P, res.x["coef"]) * y_scale  # (features, targets)
         intercept = y_mean - x_mean @ coef if self.fit_intercept else None
         if y.ndim == 1:
             self.coef_ = coef[:, 0]
@@ -302,14 +306,14 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if binary:
             res = _minimize(self, losses.binary_log_loss, params,
                             (Z, (labels == 1).astype(np.float64), weights, P, penalty, intercept_scale))
-            coef = P @ res.x["coef"]  # (features, 1)
+            coef = losses.unwhiten(P, res.x["coef"])  # (features, 1)
             intercept = intercept_scale * res.x.get("intercept", np.zeros(1))
         else:
             basis = _sum_zero_basis(n_classes)
             one_hot = np.eye(n_classes)[labels]
             res = _minimize(self, losses.multinomial_log_loss, params,
                             (Z, one_hot, weights, P, penalty, intercept_scale, basis))
-            coef = P @ res.x["coef"] @ basis.T  # (features, classes)
+            coef = losses.unwhiten(P, res.x["coef"]) @ basis.T  # (features, classes)
             intercept = intercept_scale * res.x.get("intercept", np.zeros(width)) @ basis.T
         self.coef_ = coef.T.copy()
         self.intercept_ = intercept - x_mean @ coef if self.fit_intercept else np.zeros(coef.shape[1])

@@ -3,7 +3,8 @@
 Each takes the parameters as a dict ``{"coef": V, "intercept": u}`` in the
 estimators' internal coordinates (see :mod:`minimom.linear_model`): ``Z`` is
 the centred data times the preconditioner ``P``, so the coefficients on the
-original features are ``P @ V``. Every objective is the scikit-learn objective
+original features are ``P @ V`` (``P`` is a matrix, or a vector of per-feature
+scales for very wide data). Every objective is the scikit-learn objective
 divided by a constant (``sw_sum``, or ``C * sw_sum``), so the optimum is the same.
 """
 
@@ -29,10 +30,19 @@ def weighted_binary_log_loss(z, y, weights):
 defvjp(weighted_binary_log_loss, lambda ans, z, y, weights: lambda g: g * weights * (expit(z) - y))
 
 
+def unwhiten(P, V):
+    """The coefficients on the original features, ``P @ V``, for a matrix or a diagonal (vector) ``P``."""
+    return P @ V if P.ndim == 2 else P[:, None] * V
+
+
+def _l2(params, P, penalty):
+    return 0.5 * penalty * anp.sum(unwhiten(P, params["coef"]) ** 2)
+
+
 def squared_error(params, Z, Y, weights, P, penalty):
     """``0.5 * sum_i weights_i ||y_i - z_i V||^2 + 0.5 * penalty * ||P V||^2`` (weights sum to one)."""
     residual = Y - Z @ params["coef"]
-    return 0.5 * anp.sum(weights[:, None] * residual**2) + 0.5 * penalty * anp.sum((P @ params["coef"]) ** 2)
+    return 0.5 * anp.sum(weights[:, None] * residual**2) + _l2(params, P, penalty)
 
 
 def _logits(params, Z, intercept_scale):
@@ -45,7 +55,7 @@ def _logits(params, Z, intercept_scale):
 def binary_log_loss(params, Z, y, weights, P, penalty, intercept_scale):
     """``sum_i weights_i [log(1 + exp(z_i)) - y_i z_i] + 0.5 * penalty * ||P v||^2``, ``y`` in {0, 1}."""
     z = _logits(params, Z, intercept_scale)[:, 0]
-    return weighted_binary_log_loss(z, y, weights) + 0.5 * penalty * anp.sum((P @ params["coef"]) ** 2)
+    return weighted_binary_log_loss(z, y, weights) + _l2(params, P, penalty)
 
 
 def multinomial_log_loss(params, Z, Y, weights, P, penalty, intercept_scale, basis):
@@ -57,4 +67,4 @@ def multinomial_log_loss(params, Z, Y, weights, P, penalty, intercept_scale, bas
     """
     logits = _logits(params, Z, intercept_scale) @ basis.T
     data = anp.sum(weights * (logsumexp(logits, axis=1) - anp.sum(Y * logits, axis=1)))
-    return data + 0.5 * penalty * anp.sum((P @ params["coef"]) ** 2)
+    return data + _l2(params, P, penalty)

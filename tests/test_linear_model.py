@@ -239,3 +239,14 @@ def test_binary_log_loss_primitive_gradient_matches_autograd_chain():
 
     assert weighted_binary_log_loss(z, y, w) == pytest.approx(chain(z), rel=1e-14)
     np.testing.assert_allclose(grad(lambda z: weighted_binary_log_loss(z, y, w))(z), grad(chain)(z), rtol=1e-12)
+
+
+def test_diagonal_whitening_for_wide_data_still_matches(monkeypatch):
+    # Force the per-feature (vector) preconditioner used for very wide data on a small problem.
+    from minimom import linear_model
+
+    monkeypatch.setattr(linear_model, "_FULL_WHITENING_MAX_FEATURES", 2)
+    X, y = load("breast_cancer")
+    assert_same_fit(mm.LogisticRegression(max_iter=20_000).fit(X, y), tight_logistic().fit(X, y))
+    X, y = load("diabetes")
+    assert_same_fit(mm.Ridge(alpha=1.0, max_iter=20_000).fit(X, y), sk.Ridge(alpha=1.0, solver="cholesky").fit(X, y))
