@@ -250,3 +250,22 @@ def test_diagonal_whitening_for_wide_data_still_matches(monkeypatch):
     assert_same_fit(mm.LogisticRegression(max_iter=20_000).fit(X, y), tight_logistic().fit(X, y))
     X, y = load("diabetes")
     assert_same_fit(mm.Ridge(alpha=1.0, max_iter=20_000).fit(X, y), sk.Ridge(alpha=1.0, solver="cholesky").fit(X, y))
+
+
+@pytest.mark.parametrize("diagonal", [False, True])
+def test_l2_penalty_primitive_gradient_matches_autograd_chain(diagonal):
+    import autograd.numpy as anp
+    from autograd import grad
+
+    from minimom.losses import l2_penalty, unwhiten
+
+    rng = np.random.default_rng(1)
+    M = rng.standard_normal((6, 6))
+    P = rng.random(6) + 0.5 if diagonal else M @ M.T  # symmetric, as the estimators' P is
+    V = rng.standard_normal((6, 3))
+
+    def chain(V):
+        return 0.5 * 0.7 * anp.sum(unwhiten(P, V) ** 2)
+
+    assert l2_penalty(V, P, 0.7) == pytest.approx(chain(V), rel=1e-14)
+    np.testing.assert_allclose(grad(lambda V: l2_penalty(V, P, 0.7))(V), grad(chain)(V), rtol=1e-12)
