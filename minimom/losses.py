@@ -6,6 +6,12 @@ the centred data times the preconditioner ``P``, so the coefficients on the
 original features are ``P @ V`` (``P`` is a matrix, or a vector of per-feature
 scales for very wide data). Every objective is the scikit-learn objective
 divided by a constant (``sw_sum``, or ``C * sw_sum``), so the optimum is the same.
+
+The data terms and the penalty are autograd primitives with hand-written
+gradients (fewer, fused passes than autograd's generic chain). Their forward
+passes are plain numpy; their gradients are written with autograd's own
+functions so that autograd can differentiate them again: ``Momentum("auto")``
+takes Hessian-vector products through them.
 """
 
 from __future__ import annotations
@@ -13,8 +19,8 @@ from __future__ import annotations
 import autograd.numpy as anp
 import numpy as np
 from autograd.extend import defvjp, primitive
-from autograd.scipy.special import logsumexp
-from scipy.special import expit
+from autograd.scipy.special import expit, logsumexp
+from scipy.special import log_softmax
 
 
 @primitive
@@ -30,6 +36,20 @@ def weighted_binary_log_loss(z, y, weights):
 
 
 defvjp(weighted_binary_log_loss, lambda ans, z, y, weights: lambda g: g * weights * (expit(z) - y))
+
+
+@primitive
+def weighted_multinomial_log_loss(logits, Y, weights):
+    """``sum_i weights_i [logsumexp_k logits_ik - sum_k Y_ik logits_ik]``, an autograd primitive.
+
+    Its gradient in ``logits`` is written by hand: ``weights * (softmax(logits) - Y)``.
+    """
+    return -weights @ np.sum(Y * log_softmax(logits, axis=1), axis=1)
+
+
+defvjp(weighted_multinomial_log_loss,
+       lambda ans, logits, Y, weights: lambda g: g * weights[:, None] * (
+           anp.exp(logits - logsumexp(logits, axis=1, keepdims=True)) - Y))
 
 
 def unwhiten(P, V):
@@ -80,5 +100,4 @@ def multinomial_log_loss(params, Z, Y, weights, P, penalty, intercept_scale, bas
     parametrization of scikit-learn, without the direction that changes nothing.
     """
     logits = _logits(params, Z, intercept_scale) @ basis.T
-    data = anp.sum(weights * (logsumexp(logits, axis=1) - anp.sum(Y * logits, axis=1)))
-    return data + _l2(params, P, penalty)
+    return weighted_multinomial_log_loss(logits, Y, weights) + _l2(params, P, penalty)
