@@ -19,8 +19,7 @@ from __future__ import annotations
 import autograd.numpy as anp
 import numpy as np
 from autograd.extend import defvjp, primitive
-from autograd.scipy.special import expit, logsumexp
-from scipy.special import log_softmax
+from autograd.scipy.special import expit
 
 
 @primitive
@@ -38,18 +37,26 @@ def weighted_binary_log_loss(z, y, weights):
 defvjp(weighted_binary_log_loss, lambda ans, z, y, weights: lambda g: g * weights * (expit(z) - y))
 
 
+def _softmax(logits):
+    """Row-wise softmax with autograd's functions (so it can be differentiated again)."""
+    shifted = logits - anp.max(logits, axis=1, keepdims=True)
+    exp = anp.exp(shifted)
+    return exp / anp.sum(exp, axis=1, keepdims=True)
+
+
 @primitive
 def weighted_multinomial_log_loss(logits, Y, weights):
     """``sum_i weights_i [logsumexp_k logits_ik - sum_k Y_ik logits_ik]``, an autograd primitive.
 
     Its gradient in ``logits`` is written by hand: ``weights * (softmax(logits) - Y)``.
     """
-    return -weights @ np.sum(Y * log_softmax(logits, axis=1), axis=1)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return -weights @ np.einsum("ik,ik->i", Y, log_softmax)
 
 
 defvjp(weighted_multinomial_log_loss,
-       lambda ans, logits, Y, weights: lambda g: g * weights[:, None] * (
-           anp.exp(logits - logsumexp(logits, axis=1, keepdims=True)) - Y))
+       lambda ans, logits, Y, weights: lambda g: g * weights[:, None] * (_softmax(logits) - Y))
 
 
 def unwhiten(P, V):
