@@ -18,7 +18,8 @@ from .result import STATUS_MESSAGES, OptimizeResult
 
 __all__ = ["minimize", "TracingError"]
 
-_MAX_RECALIBRATIONS = 6  # a self-tuned run that diverges re-tunes this often before giving up
+_MAX_RETUNES = 8  # a self-tuned run re-tunes (after divergence or a stall) at most this often
+_PATIENCE = 100  # iterations without a new best loss or gradient norm that count as a stall
 
 
 class TracingError(TypeError):
@@ -147,7 +148,15 @@ class _Run:
         return self._result(status)
 
     def _loop(self) -> str:
-        recalibrations, best = 0, (self.x, self.loss, self.grad)
+        # A self-tuned optimizer (one with calibrate) is re-tuned from the best iterate
+        # so far when the run diverges (a non-finite loss) or stalls (no new best loss
+        # or gradient norm for _PATIENCE iterations: an overshooting cycle). The safety
+        # factor on the curvature grows after a divergence, or when the run stalls
+        # again without having found a better point to measure the curvature at.
+        self_tuned = hasattr(self.base_optimizer, "calibrate")
+        retunes, safety, since_progress = 0, 1.0, 0
+        best, best_gnorm = (self.x, self.loss, self.grad), self._gnorm()
+        tuned_at = self.loss
         state = self.optimizer.init(self.x)
         update = self.optimizer.update
         while self.nit < self.maxiter:
@@ -158,25 +167,35 @@ class _Run:
                 self.nfev += 1
             else:
                 x, state, loss, grad = self._epoch(update, state)
-            if not _finite(loss, grad):
-                if not hasattr(self.base_optimizer, "calibrate") or recalibrations == _MAX_RECALIBRATIONS:
-                    return "diverged"
-                # Self-tuned: re-tune more cautiously, from the best iterate so far.
-                recalibrations += 1
-                self.x, self.loss, self.grad = best
-                self.optimizer = self._calibrate(safety=4.0**recalibrations)
-                state, update = self.optimizer.init(self.x), self.optimizer.update
+            finite = _finite(loss, grad)
+            if finite:
+                self.x, self.loss, self.grad = x, float(loss), grad
+                self.nit += 1
+                self.history.append(self.loss)
+                self.progress.update(self.loss)
+                if self.callback is not None and self._call_back():
+                    return "callback"
+                gnorm = self._gnorm()
+                if gnorm <= self.tol:
+                    return "converged"
+                since_progress += 1
+                if self.loss < best[1] or gnorm < best_gnorm:
+                    since_progress = 0
+                    best_gnorm = min(gnorm, best_gnorm)
+                    if self.loss < best[1]:
+                        best = (x, self.loss, grad)
+            if finite and not (self_tuned and since_progress >= _PATIENCE):
                 continue
-            self.x, self.loss, self.grad = x, float(loss), grad
-            if self.loss < best[1]:
-                best = (x, self.loss, grad)
-            self.nit += 1
-            self.history.append(self.loss)
-            self.progress.update(self.loss)
-            if self.callback is not None and self._call_back():
-                return "callback"
-            if self._gnorm() <= self.tol:
-                return "converged"
+            if not self_tuned or retunes == _MAX_RETUNES:
+                if not finite:
+                    return "diverged"
+                continue
+            if not finite or best[1] >= tuned_at:
+                safety *= 4.0
+            retunes, since_progress, tuned_at = retunes + 1, 0, best[1]
+            self.x, self.loss, self.grad = best
+            self.optimizer = self._calibrate(safety=safety)
+            state, update = self.optimizer.init(self.x), self.optimizer.update
         return "maxiter"
 
     def _epoch(self, update, state):

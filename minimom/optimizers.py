@@ -165,8 +165,10 @@ class Momentum(Optimizer):
             largest, smallest = curvature.extremes(steps=20)  # only L is needed
         else:
             largest, smallest = curvature.extremes()
-        if not largest > 0:  # flat or concave everywhere Lanczos looked: nothing to scale by
-            largest = 1.0
+        if not largest > 0:
+            # Flat or concave where the run starts: scale by the strongest curvature
+            # there is (or by 1 if there is none), with the same safety factor.
+            largest = curvature.safety * (-smallest if smallest < 0 else 1.0)
         # mu is known when Lanczos sees clear positive curvature at both ends.
         mu = smallest if smallest > 1e-12 * largest else None
         if self.momentum == "auto":

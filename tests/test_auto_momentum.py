@@ -96,3 +96,36 @@ def test_curvature_extremes_match_eigvalsh():
     eigenvalues = np.linalg.eigvalsh(a)
     assert largest == pytest.approx(eigenvalues[-1], rel=1e-8)
     assert smallest == pytest.approx(eigenvalues[0], rel=1e-6)
+
+
+def test_auto_retunes_when_the_start_overestimates_the_step():
+    # log cosh is nearly flat at x0 (curvature 0.01), so a step sized there overshoots
+    # into a cycle that never diverges; auto mode notices the stall and re-tunes.
+    def loss(x):
+        return anp.sum(anp.log(anp.cosh(x - 3.0)))
+
+    start_curvature = 1 / np.cosh(3.0) ** 2
+    cycling = mm.minimize(loss, np.zeros(5), optimizer=mm.GradientDescent(1 / start_curvature), maxiter=2000)
+    assert cycling.status == "maxiter" and cycling.fun > 1.0
+    res = mm.minimize(loss, np.zeros(5), maxiter=5000)
+    assert res.status == "converged"
+    np.testing.assert_allclose(res.x, 3.0, atol=1e-6)
+
+
+def test_auto_handles_a_concave_start():
+    # Himmelblau's function is concave at the origin; its four minima (f = 0) are known.
+    def himmelblau(x):
+        return (x[0] ** 2 + x[1] - 11) ** 2 + (x[0] + x[1] ** 2 - 7) ** 2
+
+    minima = np.array([[3.0, 2.0], [-2.805118, 3.131312], [-3.779310, -3.283186], [3.584428, -1.848126]])
+    for nesterov in (False, True):
+        res = mm.minimize(himmelblau, np.zeros(2), optimizer=mm.Momentum(nesterov=nesterov), maxiter=5000)
+        assert res.status == "converged" and res.fun < 1e-10
+        assert np.min(np.max(np.abs(minima - res.x), axis=1)) < 1e-5
+
+
+def test_auto_from_a_flat_start():
+    # Zero curvature at x0 = 0: minimum of x**4 - x at x = 4**(-1/3).
+    res = mm.minimize(lambda x: anp.sum(x**4) - anp.sum(x), np.zeros(3), maxiter=5000)
+    assert res.status == "converged"
+    np.testing.assert_allclose(res.x, 4 ** (-1 / 3), atol=1e-6)
