@@ -148,12 +148,12 @@ class _Run:
         return self._result(status)
 
     def _loop(self) -> str:
-        # A self-tuned optimizer (one with calibrate) is re-tuned from the best iterate
+        # A self-tuned optimizer (one whose calibrate returned a tuned copy) is re-tuned from the best iterate
         # so far when the run diverges (a non-finite loss) or stalls (no new best loss
         # or gradient norm for _PATIENCE iterations: an overshooting cycle). The safety
         # factor on the curvature grows after a divergence, or when the run stalls
         # again without having found a better point to measure the curvature at.
-        self_tuned = hasattr(self.base_optimizer, "calibrate")
+        self_tuned = self.optimizer is not self.base_optimizer
         retunes, safety, since_progress = 0, 1.0, 0
         best, best_gnorm = (self.x, self.loss, self.grad), self._gnorm()
         tuned_at = self.loss

@@ -9,7 +9,9 @@ An optimizer is any object with two methods, working on flat 1-D float64 arrays:
 
 Optionally, ``calibrate(curvature) -> optimizer`` returns an optimizer whose
 ``"auto"`` hyperparameters are resolved from a :class:`minimom.Curvature` at the
-starting point; :func:`minimom.minimize` calls it before the first step.
+starting point (or ``self`` when nothing needs tuning); :func:`minimom.minimize`
+calls it before the first step, and again from the best iterate if a self-tuned
+run diverges or stalls.
 An optimizer object holds only hyperparameters and never changes during a run.
 """
 
@@ -153,14 +155,14 @@ class Momentum(Optimizer):
         self.restart = restart
 
     def calibrate(self, curvature: Curvature) -> Momentum:
-        """Return a copy with every "auto" hyperparameter resolved from ``curvature``."""
+        """Return a copy with every "auto" hyperparameter resolved from ``curvature`` (``self`` if none is)."""
+        if "auto" not in (self.learning_rate, self.momentum):
+            return self
         tuned = copy.copy(self)
         if self.restart is None:
             # The tuned heavy ball oscillates by design on quadratics: restarting it would
             # only throw its speed away. Nesterov's and the adaptive momentum need restarts.
             tuned.restart = self.momentum == "adaptive" or self.momentum == "auto" and self.nesterov
-        if "auto" not in (self.learning_rate, self.momentum):
-            return tuned
         if self.momentum == "adaptive":
             largest, smallest = curvature.extremes(steps=20)  # only L is needed
         else:

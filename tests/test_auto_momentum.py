@@ -42,7 +42,7 @@ def test_explicit_values_are_never_overridden():
     assert only_beta.learning_rate == pytest.approx((1 + math.sqrt(0.5)) ** 2 / 100.0, rel=0.05)
     both = mm.Momentum(0.01, 0.9)
     used = mm.minimize(quadratic, np.zeros(10), args=(a, b), maxiter=5, optimizer=both).optimizer
-    assert (used.learning_rate, used.momentum, used.restart) == (0.01, 0.9, False)
+    assert used is both and (used.learning_rate, used.momentum) == (0.01, 0.9) and not used.restart
     assert both.learning_rate == 0.01 and both.momentum == 0.9  # the object itself never changes
 
 
