@@ -148,55 +148,47 @@ class _Run:
         return self._result(status)
 
     def _loop(self) -> str:
-        # A self-tuned optimizer (one whose calibrate returned a tuned copy) is re-tuned from the best iterate
-        # so far when the run diverges (a non-finite loss) or stalls (no new best loss
-        # or gradient norm for _PATIENCE iterations: an overshooting cycle). The safety
-        # factor on the curvature grows after a divergence, or when the run stalls
-        # again without having found a better point to measure the curvature at.
-        self_tuned = self.optimizer is not self.base_optimizer
-        retunes, safety, since_progress = 0, 1.0, 0
-        best, best_gnorm = (self.x, self.loss, self.grad), self._gnorm()
-        tuned_at = self.loss
-        state = self.optimizer.init(self.x)
-        update = self.optimizer.update
+        # A self-tuned optimizer (its calibrate returned a tuned copy) is re-tuned from
+        # the best iterate when the run diverges or stalls; numbers given run as given.
+        guard = _Guard(self.x, self.loss, self.grad) if self.optimizer is not self.base_optimizer else None
+        state, update = self.optimizer.init(self.x), self.optimizer.update
         while self.nit < self.maxiter:
-            if self.batches is None:
-                step, state = update(self.grad, state, self.x)
-                x = self.x + step
-                loss, grad = self.value_and_grad(x, *self.args)
-                self.nfev += 1
-            else:
-                x, state, loss, grad = self._epoch(update, state)
+            x, state, loss, grad = self._advance(update, state)
             finite = _finite(loss, grad)
             if finite:
-                self.x, self.loss, self.grad = x, float(loss), grad
-                self.nit += 1
-                self.history.append(self.loss)
-                self.progress.update(self.loss)
-                if self.callback is not None and self._call_back():
-                    return "callback"
-                gnorm = self._gnorm()
-                if gnorm <= self.tol:
-                    return "converged"
-                since_progress += 1
-                if self.loss < best[1] or gnorm < best_gnorm:
-                    since_progress = 0
-                    best_gnorm = min(gnorm, best_gnorm)
-                    if self.loss < best[1]:
-                        best = (x, self.loss, grad)
-            if finite and not (self_tuned and since_progress >= _PATIENCE):
-                continue
-            if not self_tuned or retunes == _MAX_RETUNES:
+                status = self._accept(x, loss, grad)
+                if status is not None:
+                    return status
+                if guard is None or not guard.stalled(self.x, self.loss, self.grad):
+                    continue
+            if guard is None or guard.retunes == _MAX_RETUNES:
                 if not finite:
                     return "diverged"
                 continue
-            if not finite or best[1] >= tuned_at:
-                safety *= 4.0
-            retunes, since_progress, tuned_at = retunes + 1, 0, best[1]
-            self.x, self.loss, self.grad = best
-            self.optimizer = self._calibrate(safety=safety)
+            self.x, self.loss, self.grad = guard.best
+            self.optimizer = self._calibrate(safety=guard.next_safety(diverged=not finite))
             state, update = self.optimizer.init(self.x), self.optimizer.update
         return "maxiter"
+
+    def _advance(self, update, state):
+        """One iteration: a step (or an epoch of mini-batch steps) and the loss and gradient after it."""
+        if self.batches is not None:
+            return self._epoch(update, state)
+        step, state = update(self.grad, state, self.x)
+        x = self.x + step
+        loss, grad = self.value_and_grad(x, *self.args)
+        self.nfev += 1
+        return x, state, loss, grad
+
+    def _accept(self, x, loss, grad) -> str | None:
+        """Make a finite iterate the current one; return a status if the run should end there."""
+        self.x, self.loss, self.grad = x, float(loss), grad
+        self.nit += 1
+        self.history.append(self.loss)
+        self.progress.update(self.loss)
+        if self.callback is not None and self._call_back():
+            return "callback"
+        return "converged" if self._gnorm() <= self.tol else None
 
     def _epoch(self, update, state):
         """One pass over shuffled mini-batches, then the loss and gradient on all the data."""
@@ -233,6 +225,35 @@ class _Run:
             message="In progress." if intermediate else message,
             history=np.array(self.history), optimizer=self.optimizer,
         )
+
+
+class _Guard:
+    """Watches a self-tuned run: its best iterate, and whether it has stalled.
+
+    A stall is _PATIENCE iterations without a new best loss or gradient norm: an
+    overshooting cycle that never turns non-finite. The safety factor on the
+    curvature grows after a divergence, or when the run stalls again without having
+    found a better point to measure the curvature at.
+    """
+
+    def __init__(self, x, loss, grad):
+        self.best, self.best_gnorm = (x, loss, grad), float(np.max(np.abs(grad)))
+        self.since_progress, self.retunes, self.safety, self.tuned_at = 0, 0, 1.0, loss
+
+    def stalled(self, x, loss, grad) -> bool:
+        gnorm = float(np.max(np.abs(grad)))
+        self.since_progress += 1
+        if loss < self.best[1] or gnorm < self.best_gnorm:
+            self.since_progress, self.best_gnorm = 0, min(gnorm, self.best_gnorm)
+            if loss < self.best[1]:
+                self.best = (x, loss, grad)
+        return self.since_progress >= _PATIENCE
+
+    def next_safety(self, diverged: bool) -> float:
+        if diverged or self.best[1] >= self.tuned_at:
+            self.safety *= 4.0
+        self.retunes, self.since_progress, self.tuned_at = self.retunes + 1, 0, self.best[1]
+        return self.safety
 
 
 def _finite(loss, grad) -> bool:
