@@ -111,7 +111,7 @@ class _Run:
         self.flat_fun, self.args, self.maxiter, self.tol = flat_fun, args, maxiter, tol
         self.callback, self.restore, self.batches = callback, restore, batches
         self.value_and_grad = value_and_grad(flat_fun)
-        self.x, self.loss, self.grad = x, float(loss), grad
+        self.x, self.loss, self.grad, self.gnorm = x, float(loss), grad, _inf_norm(grad)
         self.nit, self.nfev, self.history = 0, 1, []
         self.base_optimizer = self.optimizer = optimizer
         self.progress = _Progress(maxiter, verbose)
@@ -134,9 +134,9 @@ class _Run:
         # Overflow and NaN are expected in a diverging run, which is detected and reported.
         with np.errstate(over="ignore", invalid="ignore"):
             try:
-                if not _finite(self.loss, self.grad):
+                if not (math.isfinite(self.loss) and math.isfinite(self.gnorm)):
                     status = "diverged"
-                elif self._gnorm() <= self.tol:
+                elif self.gnorm <= self.tol:
                     status = "converged"
                 else:
                     self.optimizer = self._calibrate(safety=1.0)
@@ -150,22 +150,23 @@ class _Run:
     def _loop(self) -> str:
         # A self-tuned optimizer (its calibrate returned a tuned copy) is re-tuned from
         # the best iterate when the run diverges or stalls; numbers given run as given.
-        guard = _Guard(self.x, self.loss, self.grad) if self.optimizer is not self.base_optimizer else None
+        guard = _Guard(self.iterate) if self.optimizer is not self.base_optimizer else None
         state, update = self.optimizer.init(self.x), self.optimizer.update
         while self.nit < self.maxiter:
             x, state, loss, grad = self._advance(update, state)
-            finite = _finite(loss, grad)
+            gnorm = _inf_norm(grad)  # once per iteration: it tells finiteness, convergence and progress
+            finite = math.isfinite(loss) and math.isfinite(gnorm)
             if finite:
-                status = self._accept(x, loss, grad)
+                status = self._accept(x, loss, grad, gnorm)
                 if status is not None:
                     return status
-                if guard is None or not guard.stalled(self.x, self.loss, self.grad):
+                if guard is None or not guard.stalled(self.iterate):
                     continue
             if guard is None or guard.retunes == _MAX_RETUNES:
                 if not finite:
                     return "diverged"
                 continue
-            self.x, self.loss, self.grad = guard.best
+            self.x, self.loss, self.grad, self.gnorm = guard.best
             self.optimizer = self._calibrate(safety=guard.next_safety(diverged=not finite))
             state, update = self.optimizer.init(self.x), self.optimizer.update
         return "maxiter"
@@ -180,15 +181,19 @@ class _Run:
         self.nfev += 1
         return x, state, loss, grad
 
-    def _accept(self, x, loss, grad) -> str | None:
+    @property
+    def iterate(self) -> tuple:
+        return self.x, self.loss, self.grad, self.gnorm
+
+    def _accept(self, x, loss, grad, gnorm) -> str | None:
         """Make a finite iterate the current one; return a status if the run should end there."""
-        self.x, self.loss, self.grad = x, float(loss), grad
+        self.x, self.loss, self.grad, self.gnorm = x, float(loss), grad, gnorm
         self.nit += 1
         self.history.append(self.loss)
         self.progress.update(self.loss)
         if self.callback is not None and self._call_back():
             return "callback"
-        return "converged" if self._gnorm() <= self.tol else None
+        return "converged" if gnorm <= self.tol else None
 
     def _epoch(self, update, state):
         """One pass over shuffled mini-batches, then the loss and gradient on all the data."""
@@ -204,9 +209,6 @@ class _Run:
         self.nfev += 1
         return x, state, loss, grad
 
-    def _gnorm(self) -> float:
-        return float(np.max(np.abs(self.grad)))
-
     def _call_back(self) -> bool:
         try:
             stop = self.callback(self._result("callback", intermediate=True))
@@ -215,7 +217,7 @@ class _Run:
             return True
 
     def _result(self, status: str, intermediate: bool = False) -> OptimizeResult:
-        gnorm = self._gnorm() if np.all(np.isfinite(self.grad)) else math.inf
+        gnorm = self.gnorm if math.isfinite(self.gnorm) else math.inf
         message = STATUS_MESSAGES[status].format(gnorm=gnorm, tol=self.tol, maxiter=self.maxiter, nit=self.nit)
         return OptimizeResult(
             x=self.restore(self.x.copy()), fun=self.loss, jac=self.restore(self.grad.copy()),
@@ -236,17 +238,17 @@ class _Guard:
     found a better point to measure the curvature at.
     """
 
-    def __init__(self, x, loss, grad):
-        self.best, self.best_gnorm = (x, loss, grad), float(np.max(np.abs(grad)))
-        self.since_progress, self.retunes, self.safety, self.tuned_at = 0, 0, 1.0, loss
+    def __init__(self, iterate):
+        self.best, self.best_gnorm = iterate, iterate[3]  # iterate = (x, loss, grad, gnorm)
+        self.since_progress, self.retunes, self.safety, self.tuned_at = 0, 0, 1.0, iterate[1]
 
-    def stalled(self, x, loss, grad) -> bool:
-        gnorm = float(np.max(np.abs(grad)))
+    def stalled(self, iterate) -> bool:
+        _, loss, _, gnorm = iterate
         self.since_progress += 1
         if loss < self.best[1] or gnorm < self.best_gnorm:
             self.since_progress, self.best_gnorm = 0, min(gnorm, self.best_gnorm)
             if loss < self.best[1]:
-                self.best = (x, loss, grad)
+                self.best = iterate
         return self.since_progress >= _PATIENCE
 
     def next_safety(self, diverged: bool) -> float:
@@ -256,8 +258,13 @@ class _Guard:
         return self.safety
 
 
+def _inf_norm(grad) -> float:
+    """max |grad|: NaN or inf when the gradient is not finite."""
+    return float(np.max(np.abs(grad))) if grad.size else 0.0
+
+
 def _finite(loss, grad) -> bool:
-    return math.isfinite(loss) and math.isfinite(np.max(np.abs(grad)) if grad.size else 0.0)
+    return math.isfinite(loss) and math.isfinite(_inf_norm(grad))
 
 
 class _Batches:
