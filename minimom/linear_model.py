@@ -27,7 +27,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import losses
-from .optimize import _check_protocol, minimize
+from ._checks import _check_protocol
+from .optimize import minimize
 from .optimizers import Momentum
 
 __all__ = ["LinearRegression", "Ridge", "LogisticRegression"]
