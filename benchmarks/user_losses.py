@@ -74,8 +74,11 @@ LOGISTIC = {f"logistic_{n}x{d}_lam{lam:g}": (n, d, lam) for n, d in [(1000, 10),
 
 
 # --- the three methods --------------------------------------------------------------------------------------------
+OPTIMIZER = None  # minimom's default; `--optimizer` swaps in another to compare
+
+
 def _minimom(problem, maxiter):
-    res = mm.minimize(problem.fun, problem.x0, maxiter=maxiter)
+    res = mm.minimize(problem.fun, problem.x0, optimizer=OPTIMIZER, maxiter=maxiter)
     return {"f": float(res.fun), "it": int(res.nit), "ng": int(res.nfev), "status": res.status}
 
 
@@ -83,9 +86,20 @@ def _scipy(method):
     def run(problem, maxiter):
         res = scipy_minimize(value_and_grad(problem.fun), problem.x0, jac=True, method=method,
                              options={"gtol": GTOL, "maxiter": maxiter})
-        return {"f": float(res.fun), "it": int(res.nit), "ng": int(res.njev), "status": "converged" if res.success
-                else f"stopped: {res.message}"}
+        return {"f": float(res.fun), "it": int(res.nit), "ng": int(res.njev), "status": _scipy_status(res)}
     return run
+
+
+def _scipy_status(res) -> str:
+    """A word for how scipy stopped (its messages are sentences)."""
+    message = str(res.message).lower()
+    if res.success:
+        return "converged"
+    if "iteration" in message or "maxfun" in message or "evaluations" in message:
+        return "maxiter"
+    if "precision" in message or "abnormal" in message:
+        return "line search failed"
+    return message[:30]
 
 
 METHODS = {"mm": _minimom, "lb": _scipy("L-BFGS-B"), "cg": _scipy("CG")}
@@ -128,14 +142,25 @@ def summarize(rows) -> dict:
     ratio and every problem worse than 5x."""
     ratios = {row["problem"]: row["ratio"] for row in rows if row["ratio"] is not None}
     worst = max(ratios, key=ratios.get) if ratios else None
-    over = [f"{name} {r:.1f}x" for name, r in sorted(ratios.items(), key=lambda item: -item[1]) if r > 5]
+    over = [name for name, r in ratios.items() if r > 5]
     summary = {"problem": f"SUMMARY ({len(rows)} problems)"}
     for key in METHODS:
         summary[f"{key}_ok"] = sum(row[f"{key}_ok"] == "yes" for row in rows)
     summary["ratio"] = statistics.median(ratios.values()) if ratios else None
-    summary["note"] = (f"ratio: median over the {len(ratios)} solved by mm and lb; worst {ratios[worst]:.3g}x "
-                       f"({worst}); >5x: {', '.join(over) or 'none'}" if ratios else "no problem solved by both")
+    summary["note"] = (f"ratio: median of {len(ratios)} solved by mm and lb; worst {ratios[worst]:.3g}x ({worst}); "
+                       f"{len(over)} over 5x" if ratios else "no problem solved by mm and lb")
     return summary
+
+
+def print_summary(rows):
+    *problems, summary = rows
+    over = sorted((row for row in problems if row["ratio"] is not None and row["ratio"] > 5), key=lambda r: -r["ratio"])
+    total = len(problems)
+    print(f"\nsolved (f - f* <= 1e-6 max(1, |f*|)) of {total}: minimom {summary['mm_ok']}, "
+          f"L-BFGS-B {summary['lb_ok']}, CG {summary['cg_ok']}")
+    print(f"time minimom / L-BFGS-B, median {summary['ratio']:.3g}x; {summary['note'].removeprefix('ratio: ')}"
+          if summary["ratio"] is not None else summary["note"])
+    print("over 5x: " + (", ".join(f"{row['problem']} {row['ratio']:.3g}x" for row in over) or "none"))
 
 
 def problems(quick=False, only=None) -> list:
@@ -178,8 +203,15 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help=f"only {', '.join(QUICK)}, one repeat")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="only these problems (names as in the table)")
     parser.add_argument("--repeats", type=int, help="timed repeats per method (default 5, 1 with --quick)")
+    parser.add_argument("--optimizer", metavar="EXPR",
+                        help='minimom\'s optimizer instead of the default, e.g. "mm.Momentum(nesterov=True)"')
     args = parser.parse_args(argv)
-    print_compact(bench_user_losses(args.quick, args.only, args.repeats))
+    if args.optimizer:
+        global OPTIMIZER
+        OPTIMIZER = eval(args.optimizer, {"mm": mm, "np": np})  # a developer's command line, not user input
+    rows = bench_user_losses(args.quick, args.only, args.repeats)
+    print_compact(rows)
+    print_summary(rows)
 
 
 if __name__ == "__main__":
