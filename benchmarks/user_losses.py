@@ -131,9 +131,9 @@ def run_problem(problem, repeats, maxiter=MAXITER) -> dict:
                     f"{key}_s": statistics.median(times[key])})
     both = row["mm_ok"] == row["lb_ok"] == "yes"
     row["ratio"] = row["mm_s"] / row["lb_s"] if both else None
-    # where a method missed f*: its final value and how it stopped
+    # where a method missed f* or did not stop by its own test: its final value and how it stopped
     row["note"] = "; ".join(f"{key} f={results[key]['f']:.6g} {results[key]['status']}" for key in METHODS
-                            if row[f"{key}_ok"] != "yes")
+                            if row[f"{key}_ok"] != "yes" or results[key]["status"] != "converged")
     return row
 
 
