@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from autograd import grad
-from scipy.optimize import least_squares
+from autograd import grad, value_and_grad
+from scipy.optimize import least_squares, minimize
 
 import minimom as mm
 
@@ -104,6 +104,19 @@ def test_converges_to_the_analytic_optimum(name, optimizer):
     problem = mgh.BY_NAME[name]
     res = mm.minimize(problem.fun, problem.x0, optimizer=optimizer, maxiter=MAXITER)  # the default tol
     assert res.status == "converged", res.message
+    assert res.fun - problem.f_star <= 1e-8 * max(1.0, problem.f_star)
+    scale = np.maximum(1.0, np.abs(problem.x_star[0]))
+    np.testing.assert_array_less(np.abs(res.x - np.array(problem.x_star[0])) / scale, ANALYTIC[name])
+
+
+@pytest.mark.parametrize("name", list(ANALYTIC))
+def test_scipy_lbfgsb_meets_the_same_assertions(name):
+    # The tolerances above are fair: scipy's L-BFGS-B with the same gradient and gtol meets them
+    # (ftol=0: like minimize, it stops on the gradient test only).
+    problem = mgh.BY_NAME[name]
+    res = minimize(value_and_grad(problem.fun), problem.x0, jac=True, method="L-BFGS-B",
+                   options={"gtol": 1e-6, "ftol": 0.0, "maxiter": MAXITER})
+    assert res.success, res.message
     assert res.fun - problem.f_star <= 1e-8 * max(1.0, problem.f_star)
     scale = np.maximum(1.0, np.abs(problem.x_star[0]))
     np.testing.assert_array_less(np.abs(res.x - np.array(problem.x_star[0])) / scale, ANALYTIC[name])
