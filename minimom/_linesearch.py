@@ -93,12 +93,17 @@ def wolfe_search(evaluate, x, loss, grad, step, c2=0.9):
 
     # Zoom: shrink [lo, hi] (lo the lower end with sufficient decrease) around an acceptable point.
     resolution = 1e-16 / float(np.max(np.abs(step) / (np.abs(x) + 1e-300)))  # the width that still moves x
+    widths = [math.inf, math.inf]
     while evaluations < _MAX_EVALUATIONS:
         width = hi - lo
         if abs(width) <= resolution:
             # Below the resolution of floating point: a kink, an inaccurate gradient, or rounding.
             raise SearchFailed("step_collapsed" if best is not None else "no_decrease", best)
-        if d_hi is not None and math.isfinite(f_hi):
+        if abs(width) > 0.66 * widths[-2]:
+            a = lo + 0.5 * width  # two trials shrank the interval too little: bisect (Moré & Thuente)
+        elif d_hi is not None and abs(f_hi - loss) <= roundoff and abs(f_lo - loss) <= roundoff:
+            a = lo - d_lo * width / (d_hi - d_lo)  # values lost in rounding: the secant on the slopes
+        elif d_hi is not None and math.isfinite(f_hi):
             a = _cubic_minimizer(lo, f_lo, d_lo, hi, f_hi, d_hi)
         elif math.isfinite(f_hi):
             a = _quadratic_minimizer(lo, f_lo, d_lo, hi, f_hi)
@@ -108,6 +113,7 @@ def wolfe_search(evaluate, x, loss, grad, step, c2=0.9):
         # too long by orders of magnitude is found in one or two trials), bisect if it failed.
         t = (a - lo) / width if math.isfinite(a) else 0.5
         a = lo + min(max(t, 1e-3), 0.9) * width
+        widths.append(abs(width))
         f, d, x_new, g = trial(a)
         evaluations += 1
         if d is not None and abs(d) <= curvature and f <= loss + roundoff:
