@@ -17,6 +17,11 @@ STATUS_MESSAGES = {
         "Diverged: the loss or its gradient became non-finite at iteration {nit}; x is "
         "the last iterate with a finite loss. Try a smaller learning rate (the optimizer's learning_rate)."
     ),
+    "invalid_start": (
+        "Did not start: at x0 the loss is {fun:.3g} and the gradient's infinity norm {gnorm:.3g}; both must "
+        "be finite to take a step, so x is x0. Start from a point where fun and its gradient are finite "
+        "(check x0's scale, and the loss's logs, square roots and divisions there)."
+    ),
     "interrupted": (
         "Interrupted by the user (KeyboardInterrupt) after {nit} iterations; x is the "
         "last iterate with a finite loss."
@@ -37,7 +42,8 @@ class OptimizeResult(dict):
     success : bool, whether the run ended as asked (converged or stopped by
         the callback).
     status : str, one of ``"converged"``, ``"maxiter"``, ``"callback"``,
-        ``"diverged"``, ``"interrupted"``.
+        ``"diverged"``, ``"invalid_start"`` (the loss or gradient is not finite
+        at ``x0``), ``"interrupted"``.
     message : str, a sentence saying why the run ended.
     history : ndarray, the loss after every iteration (per epoch in
         mini-batch mode).
