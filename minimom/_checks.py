@@ -10,7 +10,7 @@ from autograd.tracer import isbox
 
 __all__ = ["TracingError"]
 
-_PROTOCOL = ("An optimizer needs init(params) -> state and update(grad, state, params) -> (step, new_state) "
+_PROTOCOL = ("The optimizer protocol: init(params) -> state and update(grad, state, params) -> (step, new_state) "
              "on flat float64 arrays; see minimom.Optimizer.")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from autograd import grad, make_vjp
 
 __all__ = ["Curvature"]
 
@@ -62,6 +63,24 @@ class Curvature:
 
     def __repr__(self) -> str:
         return f"Curvature(size={self.params.size}, safety={self.safety})"
+
+
+def _hvp_at(fun, params, args) -> Callable[[np.ndarray], np.ndarray]:
+    """``v -> H v``, the Hessian of ``fun(., *args)`` at ``params`` (autograd's ``make_hvp``).
+
+    Adding zeros times the parameters keeps a constant loss or gradient (a linear or constant
+    loss) on autograd's tape, so that autograd issues no "independent of input" warning; the
+    product is then exactly zero, which is the truth.
+    """
+    def connected_fun(p, *fargs):
+        return fun(p, *fargs) + 0.0 * p[0]
+
+    gradient = grad(connected_fun)
+
+    def connected_gradient(p, *fargs):
+        return gradient(p, *fargs) + 0.0 * p
+
+    return make_vjp(connected_gradient)(params, *args)[0]
 
 
 _BASIS_BYTES = 32 * 2**20  # the Lanczos basis is kept (for reorthogonalization) only while it fits in this

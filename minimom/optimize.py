@@ -8,13 +8,13 @@ from typing import Any
 
 import autograd.numpy as anp
 import numpy as np
-from autograd import make_hvp, value_and_grad
+from autograd import value_and_grad
 
 from ._batches import _Batches
 from ._checks import TracingError, _check_calibrated, _check_options, _check_protocol, _check_update, _first_evaluation
 from ._progress import _Progress
 from ._pytree import _flatten_x0
-from .curvature import Curvature
+from .curvature import Curvature, _hvp_at
 from .optimizers import Momentum
 from .result import STATUS_MESSAGES, OptimizeResult
 
@@ -128,7 +128,7 @@ class _Run:
 
         def hvp(v):  # traced on first use: optimizers with numbers given never pay for it
             if not hvp_at_x:
-                hvp_at_x.append(make_hvp(self.flat_fun)(x, *args)[0])
+                hvp_at_x.append(_hvp_at(self.flat_fun, x, args))
                 self.nfev += 1  # tracing the Hessian-vector product evaluates fun and its gradient once
             return hvp_at_x[0](v)
 
