@@ -16,7 +16,7 @@ from ._progress import _Progress
 from ._pytree import _flatten_x0
 from .curvature import Curvature, _hvp_at
 from .optimizers import Momentum
-from .result import STATUS_MESSAGES, OptimizeResult
+from .result import STATUS_MESSAGES, OptimizeResult, _History, _read_only
 
 __all__ = ["minimize", "TracingError"]  # TracingError is defined in _checks
 
@@ -267,29 +267,6 @@ class _Guard:
             self.safety *= 4.0
         self.retunes, self.since_progress, self.tuned_at = self.retunes + 1, 0, self.best[1]
         return self.safety
-
-
-class _History:
-    """The loss after every iteration, in a buffer that grows by doubling: appends are cheap, and the
-    callback's intermediate result gets a read-only view instead of a rebuilt array."""
-
-    def __init__(self):
-        self.buffer, self.size = np.empty(64), 0
-
-    def append(self, loss: float):
-        if self.size == len(self.buffer):
-            self.buffer = np.concatenate([self.buffer, np.empty(len(self.buffer))])
-        self.buffer[self.size] = loss
-        self.size += 1
-
-    def view(self) -> np.ndarray:
-        return _read_only(self.buffer[: self.size])
-
-
-def _read_only(array: np.ndarray) -> np.ndarray:
-    view = array.view()
-    view.flags.writeable = False
-    return view
 
 
 def _inf_norm(grad) -> float:

@@ -70,3 +70,26 @@ class OptimizeResult(dict):
         with np.printoptions(threshold=8, edgeitems=3, precision=6):
             lines = [f"{key.rjust(width)}: {value!r}" for key, value in self.items()]
         return "\n".join(lines)
+
+
+class _History:
+    """The loss after every iteration, in a buffer that grows by doubling: appends are cheap, and the
+    callback's intermediate result gets a read-only view instead of a rebuilt array."""
+
+    def __init__(self):
+        self.buffer, self.size = np.empty(64), 0
+
+    def append(self, loss: float):
+        if self.size == len(self.buffer):
+            self.buffer = np.concatenate([self.buffer, np.empty(len(self.buffer))])
+        self.buffer[self.size] = loss
+        self.size += 1
+
+    def view(self) -> np.ndarray:
+        return _read_only(self.buffer[: self.size])
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
