@@ -56,14 +56,22 @@ def _check_calibrated(tuned, optimizer):
     return tuned
 
 
-def _check_update(optimizer, state, grad, params):
-    """Check a plug-in's ``update`` once per run, on a trial call before the first step.
+def _checked_update(optimizer, update, params):
+    """``update``, with its first output checked against the protocol (once per run; later calls pass through)."""
+    unchecked = [True]
 
-    Optimizers hold no mutable state (all of it travels through ``state``), so the
-    trial call changes nothing; it costs one ``update`` and keeps the loop free of checks.
-    """
+    def checked_update(grad, state, x):
+        out = update(grad, state, x)
+        if unchecked:
+            _check_step(optimizer, out, params)
+            unchecked.clear()
+        return out
+
+    return checked_update
+
+
+def _check_step(optimizer, out, params):
     name = type(optimizer).__name__
-    out = optimizer.update(grad, state, params)
     if not isinstance(out, tuple) or len(out) != 2:
         got = f"an array of shape {np.shape(out)}" if isinstance(out, np.ndarray) else f"{type(out).__name__}"
         raise TypeError(f"{name}.update returned {got}; by the optimizer protocol it must return a pair "
