@@ -26,7 +26,7 @@ def test_ctrl_c_stops_compare_at_once_with_status_130():
     process = start_cli("compare", "--dataset", "digits")  # a fit of several seconds
     first_line = process.stderr.readline()  # "[1/1] digits / ..." is printed before loading and fitting
     assert first_line.startswith("[1/1]"), first_line
-    time.sleep(0.5)
+    time.sleep(0.3)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
