@@ -29,11 +29,12 @@ STATUS_MESSAGES = {
         "will not help. x is the lowest point found: loosen tol if it is good enough, or smooth the loss."
     ),
     "step_collapsed": (
-        "Stopped after {nit} iterations: the line search's step size collapsed to the resolution of floating "
-        "point without flattening the slope, with the gradient's infinity norm {gnorm:.3g} still above "
-        "tol={tol:.3g}. The loss is likely non-smooth (a kink, e.g. abs or max) near x, or its gradient "
-        "inaccurate; more iterations will not help. x is the lowest point found: smooth the loss (e.g. a "
-        "Huber or softplus form) or loosen tol if x is good enough."
+        "Stopped after {nit} iterations: the line search found lower points but no step that also flattens "
+        "the slope (its step size collapsed to the resolution of floating point), with the gradient's infinity "
+        "norm {gnorm:.3g} still above tol={tol:.3g}. The loss is likely non-smooth (a kink, e.g. abs or max) "
+        "near x, or its gradient inaccurate, or x is as close to a minimum as floating point can resolve; more "
+        "iterations will not help. x is the lowest point found: smooth the loss (e.g. a Huber or softplus "
+        "form) or loosen tol if x is good enough."
     ),
     "interrupted": (
         "Interrupted by the user (KeyboardInterrupt) after {nit} iterations; x is the "
