@@ -30,7 +30,8 @@ def _check_options(maxiter, tol, callback=None, random_state=None):
 
 
 def _check_random_state(random_state):
-    if random_state is None or isinstance(random_state, (np.random.Generator, np.random.RandomState)):
+    generators = (np.random.Generator, np.random.RandomState, np.random.SeedSequence, np.random.BitGenerator)
+    if random_state is None or isinstance(random_state, generators):
         return
     if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool) and random_state >= 0:
         return
