@@ -238,6 +238,28 @@ def bench_minibatch(quick):
              "ratio_to_bare_pass": per_epoch / times["bare_value_and_grad_pass"]}]
 
 
+# g. callback cost ------------------------------------------------------------------------------------------
+def bench_callback(quick):
+    """A run with a callback that does nothing, over the same run without one: the cost of the
+    intermediate result built every iteration."""
+    rows = []
+    for d, iterations in [(10, 500), (10, 5000)] if quick else [(10, 1000), (10, 10_000), (10_000, 1000)]:
+        a = np.linspace(1.0, 10.0, d)
+
+        def loss(x):
+            return 0.5 * anp.sum(a * x**2)
+
+        def run(callback):
+            mm.minimize(loss, np.ones(d), optimizer=mm.Momentum(0.05, 0.5), maxiter=iterations, tol=0,
+                        callback=callback)
+
+        times = median_times({"no_callback": lambda: run(None), "callback": lambda: run(lambda r: None)},
+                             repeats=3 if quick else 9)
+        rows.append({"d": d, "iterations": iterations, "no_callback_s": times["no_callback"],
+                     "callback_s": times["callback"], "ratio": times["callback"] / times["no_callback"]})
+    return rows
+
+
 SECTIONS = {
     "a_quadratics": bench_quadratics,
     "b_estimators": bench_estimators,
@@ -245,6 +267,7 @@ SECTIONS = {
     "d_torch": bench_torch,
     "e_minibatch": bench_minibatch,
     "f_user_losses": bench_user_losses,
+    "g_callback": bench_callback,
 }
 
 

@@ -47,6 +47,9 @@ def _check_hyperparameters(estimator, **bounds):
         if not ok:
             sign = ">=" if inclusive else ">"
             raise ValueError(f"The '{param}' parameter of {name} must be a number {sign} {low}. Got {value!r} instead.")
+    if not isinstance(estimator.fit_intercept, (bool, np.bool_)):
+        raise ValueError(f"The 'fit_intercept' parameter of {name} must be True or False. "
+                         f"Got {estimator.fit_intercept!r} instead.")
     max_iter = estimator.max_iter
     if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
         raise ValueError(f"The 'max_iter' parameter of {name} must be an int >= 1. Got {max_iter!r} instead.")
@@ -88,6 +91,8 @@ def _minimize(estimator, loss, params, args):
     optimizer = estimator.optimizer if estimator.optimizer is not None else estimator._default_optimizer()
     res = minimize(loss, params, args=args, optimizer=optimizer, maxiter=estimator.max_iter, tol=estimator.tol,
                    verbose=bool(estimator.verbose))
+    if res.status == "interrupted":  # minimize keeps the work; a fit stops the script, as scikit-learn's do
+        raise KeyboardInterrupt
     if res.status != "converged":
         warnings.warn(f"{type(estimator).__name__} did not converge: {res.message}", ConvergenceWarning,
                       stacklevel=3)

@@ -17,7 +17,8 @@ def test_quick_benchmark_produces_every_row(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     results = json.loads(output.read_text())
-    for section in ["a_quadratics", "b_estimators", "c_gradient_cost", "d_torch", "e_minibatch", "f_user_losses"]:
+    for section in ["a_quadratics", "b_estimators", "c_gradient_cost", "d_torch", "e_minibatch", "f_user_losses",
+                    "g_callback"]:
         assert results[section], section
         assert f"== {section} ==" in done.stdout
     for row in results["a_quadratics"]:
