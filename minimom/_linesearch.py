@@ -151,3 +151,16 @@ def _quadratic_minimizer(a, fa, da, b, fb):
     h = b - a
     curvature = (fb - fa - da * h) / (h * h)
     return a - da / (2 * curvature) if curvature > 0 else math.nan
+
+
+def _curvature_constant(optimizer) -> float | None:
+    """The strong Wolfe ``c2`` an optimizer asks for with its ``line_search`` attribute (True: 0.9), or None."""
+    c2 = getattr(optimizer, "line_search", None)
+    if c2 is None or c2 is False:
+        return None
+    c2 = 0.9 if c2 is True else c2
+    if not (isinstance(c2, (float, int)) and 1e-4 < c2 < 1):
+        raise TypeError(f"{optimizer!r}.line_search must be True or the strong Wolfe curvature constant, a number "
+                        f"in (1e-4, 1) such as 0.9, got {c2!r}; leave it unset for an optimizer that takes its own "
+                        "steps.")
+    return float(c2)

@@ -19,17 +19,16 @@ from ._checks import (
     _checked_update,
     _first_evaluation,
 )
-from ._linesearch import SearchFailed, wolfe_search
+from ._linesearch import SearchFailed, _curvature_constant, wolfe_search
 from ._progress import _Progress
 from ._pytree import _flatten_x0
+from ._retune import _MAX_RETUNES, _Guard
 from .curvature import Curvature, _hvp_at
 from .optimizers import Momentum
 from .result import STATUS_MESSAGES, OptimizeResult, _History, _read_only
 
 __all__ = ["minimize", "TracingError"]  # TracingError is defined in _checks
 
-_MAX_RETUNES = 8  # a self-tuned run re-tunes (after divergence or a stall) at most this often
-_PATIENCE = 100  # iterations without a new best loss or gradient norm that count as a stall
 
 
 def minimize(fun: Callable[..., Any], x0: Any, *, args: tuple = (), optimizer: Any = None,
@@ -282,48 +281,6 @@ class _Run:
             nit=self.nit, nfev=self.nfev, success=status in ("converged", "callback"), status=status,
             message=message, history=self.history.view().copy(), optimizer=self.optimizer,
         )
-
-
-class _Guard:
-    """Watches a self-tuned run: its best iterate, and whether it has stalled.
-
-    A stall is _PATIENCE iterations without a new best loss or gradient norm: an
-    overshooting cycle that never turns non-finite. The safety factor on the
-    curvature grows after a divergence, or when the run stalls again without having
-    found a better point to measure the curvature at.
-    """
-
-    def __init__(self, iterate):
-        self.best, self.best_gnorm = iterate, iterate[3]  # iterate = (x, loss, grad, gnorm)
-        self.since_progress, self.retunes, self.safety, self.tuned_at = 0, 0, 1.0, iterate[1]
-
-    def stalled(self, iterate) -> bool:
-        _, loss, _, gnorm = iterate
-        self.since_progress += 1
-        if loss < self.best[1] or gnorm < self.best_gnorm:
-            self.since_progress, self.best_gnorm = 0, min(gnorm, self.best_gnorm)
-            if loss < self.best[1]:
-                self.best = iterate
-        return self.since_progress >= _PATIENCE
-
-    def next_safety(self, diverged: bool) -> float:
-        if diverged or self.best[1] >= self.tuned_at:
-            self.safety *= 4.0
-        self.retunes, self.since_progress, self.tuned_at = self.retunes + 1, 0, self.best[1]
-        return self.safety
-
-
-def _curvature_constant(optimizer) -> float | None:
-    """The strong Wolfe ``c2`` an optimizer asks for with its ``line_search`` attribute (True: 0.9), or None."""
-    c2 = getattr(optimizer, "line_search", None)
-    if c2 is None or c2 is False:
-        return None
-    c2 = 0.9 if c2 is True else c2
-    if not (isinstance(c2, (float, int)) and 1e-4 < c2 < 1):
-        raise TypeError(f"{optimizer!r}.line_search must be True or the strong Wolfe curvature constant, a number "
-                        f"in (1e-4, 1) such as 0.9, got {c2!r}; leave it unset for an optimizer that takes its own "
-                        "steps.")
-    return float(c2)
 
 
 def _inf_norm(grad) -> float:
