@@ -70,10 +70,11 @@ def bench_quadratics(quick):
         a, b = spd_problem(d, kappa)
         bound = math.sqrt(kappa) * math.log(1e8)
         gd = iterations_to(mm.GradientDescent(1 / kappa), a, b, cap) if kappa <= 1e4 else None
-        momentum = iterations_to(mm.Momentum(), a, b, cap)
+        momentum = iterations_to(mm.Momentum(), a, b, cap)  # the per-step default (ConjugateMomentum)
+        tuned = iterations_to(mm.TunedMomentum(), a, b, cap)  # the heavy ball tuned once from the curvature
         nesterov = iterations_to(mm.Momentum(nesterov=True), a, b, cap)
         rows.append({"kappa": kappa, "theory_bound": round(bound), "gradient_descent": gd, "momentum_auto": momentum,
-                     "nesterov_auto": nesterov,
+                     "tuned_heavy_ball": tuned, "nesterov_auto": nesterov,
                      "momentum_over_bound": momentum / bound if momentum else None,
                      "gd_over_momentum": gd / momentum if gd and momentum else None})
     return rows
