@@ -5,7 +5,9 @@ Run:  python benchmarks/sklearn_suite/run.py              (the four files, about
       PYTHONPATH=/path/to/checkout python benchmarks/sklearn_suite/run.py   (test that checkout's minimom)
 
 Options: --json FILE (every test's classified outcome), --markdown FILE (the
-triage: counts per class, every real gap with its reason), and anything after
+triage: counts per class, every real gap with its reason), --baseline JSON
+(another run's --json, e.g. main's: its counts side by side, and the tests
+that passed there and not here), and anything after
 ``--`` goes to pytest (e.g. ``-- -k warm_start``). The test files are the ones
 shipped with the installed scikit-learn. Exit status: 0 when no test is a real
 gap, 1 when one is.
@@ -77,6 +79,9 @@ def _provenance() -> dict:
     try:
         commit = subprocess.run(["git", "-C", str(where), "log", "-1", "--format=%h %s"], capture_output=True,
                                 text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(where), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        commit += " + uncommitted changes" if dirty else ""
     except OSError:
         commit = ""
     return {"minimom": str(where), "commit": commit, "sklearn": sklearn.__version__,
@@ -97,16 +102,30 @@ def run(subset: bool = False, pytest_args: list[str] = ()) -> tuple[list[dict], 
     return plugin.classified(), _provenance()
 
 
-def markdown(rows: list[dict], provenance: dict, subset: bool) -> str:
-    """The triage: counts per class, every real gap with its reason, the other classes by reason."""
+def markdown(rows: list[dict], provenance: dict, subset: bool, baseline: dict | None = None) -> str:
+    """The triage: counts per class, every real gap with its reason, the other classes by reason.
+
+    ``baseline`` (a ``--json`` output of another run, e.g. of main) adds its
+    counts and lists the tests that pass there and not here.
+    """
     from sklearn_suite import rules
 
     scope = "the CI subset of" if subset else "all of"
     out = [f"# scikit-learn's tests with minimom's estimators: {scope} {', '.join(FILES)}", "",
            f"- run: {provenance['date']}, scikit-learn {provenance['sklearn']}",
-           f"- minimom: `{provenance['minimom']}` at `{provenance['commit']}`", "",
-           "| class | tests |", "|---|---:|"]
-    out += [f"| {c} | {n} |" for c, n in rules.counts(rows).items()]
+           f"- minimom: `{provenance['minimom']}` at `{provenance['commit']}`"]
+    if baseline:
+        base = baseline["provenance"]
+        out += [f"- baseline: `{base['minimom']}` at `{base['commit']}`, run {base['date']}"]
+        base_counts = rules.counts(baseline["rows"])
+        out += ["", "| class | tests | baseline |", "|---|---:|---:|"]
+        out += [f"| {c} | {n} | {base_counts[c]} |" for c, n in rules.counts(rows).items()]
+        passed_before = {r["nodeid"] for r in baseline["rows"] if r["category"] == rules.PASSED}
+        lost = sorted(r["nodeid"] for r in rows if r["nodeid"] in passed_before and r["category"] != rules.PASSED)
+        out += ["", f"Passed in the baseline, not here: {len(lost)}"] + [f"- `{t}`" for t in lost]
+    else:
+        out += ["", "| class | tests |", "|---|---:|"]
+        out += [f"| {c} | {n} |" for c, n in rules.counts(rows).items()]
     fitted = sum(1 for r in rows if r["category"] == rules.PASSED and r.get("exercised"))
     out += ["", f"{fitted} of the passes fitted a minimom estimator; the others test scikit-learn alone "
                 "(RidgeCV, LogisticRegressionCV, private helpers).", ""]
@@ -131,7 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subset", action="store_true", help="the CI subset (about a minute)")
     parser.add_argument("--json", help="write every test's classified outcome to this file")
     parser.add_argument("--markdown", help="write the triage to this file")
+    parser.add_argument("--baseline", help="a --json output of another run (e.g. main) to compare with")
     args = parser.parse_args(argv)
+    try:
+        import minimom  # noqa: F401
+    except Exception as error:  # a checkout in the middle of an edit: say so rather than crash in pytest
+        raise SystemExit(f"minimom does not import: {type(error).__name__}: {error}") from error
     rows, provenance = run(args.subset, pytest_args)
     from sklearn_suite import rules
 
@@ -139,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps({"provenance": provenance, "rows": rows}, indent=1))
     if args.markdown:
-        Path(args.markdown).write_text(markdown(rows, provenance, args.subset))
+        baseline = json.loads(Path(args.baseline).read_text()) if args.baseline else None
+        Path(args.markdown).write_text(markdown(rows, provenance, args.subset, baseline))
     return 1 if rules.counts(rows)[rules.REAL_GAP] else 0
 
 
