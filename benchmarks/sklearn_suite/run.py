@@ -53,6 +53,9 @@ SUBSET = {
 }
 
 
+_DETAILED = 10  # real-gap groups up to this size show each failure's message in the triage
+
+
 def _sklearn_tests() -> Path:
     import sklearn
 
@@ -132,10 +135,17 @@ def markdown(rows: list[dict], provenance: dict, subset: bool, baseline: dict | 
     by_reason = defaultdict(list)
     for r in rows:
         if r["category"] == rules.REAL_GAP:
-            by_reason[r["reason"]].append(r["nodeid"].split("::", 1)[-1] + f" ({r['nodeid'].split('::')[0]})")
+            by_reason[r["reason"]].append(r)
     out += ["## Real gaps", ""] if by_reason else ["## Real gaps", "", "None.", ""]
-    for reason, tests in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
-        out += [f"### {reason}: {len(tests)}", ""] + [f"- `{t}`" for t in sorted(tests)] + [""]
+    for reason, gaps in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
+        out += [f"### {reason}: {len(gaps)}", ""]
+        for r in sorted(gaps, key=lambda r: r["nodeid"]):
+            path, name = r["nodeid"].split("::", 1)
+            out.append(f"- `{name}` ({path})")
+            if len(gaps) <= _DETAILED:  # a small group: show what failed
+                lines = [line.strip() for line in r["message"].splitlines() if line.strip()][:6]
+                out += ["", "  ```", *(f"  {line[:160]}" for line in lines), "  ```"]
+        out.append("")
     for category in (rules.INTERNALS, rules.OUT_OF_SCOPE):
         reasons = Counter(r["reason"] for r in rows if r["category"] == category)
         out += [f"## {category}", ""] + [f"- {n}: {reason}" for reason, n in reasons.most_common()] + [""]
