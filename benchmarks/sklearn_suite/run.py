@@ -24,6 +24,8 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+# As scikit-learn's CI does: its array-API tests then run on numpy too (set before scipy is imported).
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # makes `sklearn_suite` importable; minimom comes from PYTHONPATH or the install
 
