@@ -8,11 +8,13 @@
 """
 
 from . import schedules
+from .adam import Adam
 from .comparison import ComparisonReport, compare
+from .conjugate import ConjugateMomentum
 from .curvature import Curvature
 from .linear_model import LinearRegression, LogisticRegression, Ridge
 from .optimize import TracingError, minimize
-from .optimizers import Adam, GradientDescent, Momentum, Optimizer
+from .optimizers import GradientDescent, Momentum, Optimizer, TunedMomentum
 from .result import OptimizeResult
 
 __version__ = "0.1.0"
@@ -20,6 +22,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Adam",
     "ComparisonReport",
+    "ConjugateMomentum",
     "Curvature",
     "GradientDescent",
     "LinearRegression",
@@ -29,6 +32,7 @@ __all__ = [
     "Optimizer",
     "Ridge",
     "TracingError",
+    "TunedMomentum",
     "compare",
     "minimize",
     "schedules",
