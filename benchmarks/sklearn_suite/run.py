@@ -147,7 +147,7 @@ def markdown(rows: list[dict], provenance: dict, subset: bool, baseline: dict | 
             out.append(f"- `{name}` ({path})")
             if len(gaps) <= _DETAILED:  # a small group: show what failed
                 lines = [line.strip() for line in r["message"].splitlines() if line.strip()][:6]
-                out += ["", "  ```", *(f"  {line[:160]}" for line in lines), "  ```"]
+                out += ["", "  ```", *(f"  {line[:400]}" for line in lines), "  ```"]
         out.append("")
     for category in (rules.INTERNALS, rules.OUT_OF_SCOPE):
         reasons = Counter(r["reason"] for r in rows if r["category"] == category)
