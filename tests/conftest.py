@@ -15,3 +15,13 @@ def spd_problem(d: int, kappa: float, seed: int):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``sklearn_suite`` run only when selected: ``pytest -m sklearn_suite``."""
+    if "sklearn_suite" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="scikit-learn's own tests with minimom's estimators: run with -m sklearn_suite")
+    for item in items:
+        if "sklearn_suite" in item.keywords:
+            item.add_marker(skip)
