@@ -13,6 +13,7 @@ from .curvature import Curvature
 from .linear_model import LinearRegression, LogisticRegression, Ridge
 from .optimize import TracingError, minimize
 from .optimizers import Adam, GradientDescent, Momentum, Optimizer
+from .products import dot
 from .result import OptimizeResult
 
 __version__ = "0.1.0"
@@ -30,6 +31,7 @@ __all__ = [
     "Ridge",
     "TracingError",
     "compare",
+    "dot",
     "minimize",
     "schedules",
 ]
