@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from . import _data
 from .optimize import minimize
 
 ACCEPT_SPARSE = ["csr", "csc"]  # other sparse formats are converted to CSR (a sparse copy, never dense)
@@ -60,5 +61,11 @@ def linear_scores(estimator, X):
     """``X @ coef_.T + intercept_`` for dense or sparse ``X`` (and sparse ``coef_``); float32 stays float32."""
     check_is_fitted(estimator)
     X = validate_data(estimator, X, accept_sparse=ACCEPT_SPARSE, dtype=DTYPES, reset=False)
-    scores = np.asarray(safe_sparse_dot(X, estimator.coef_.T, dense_output=True))
-    return scores + estimator.intercept_
+    coef = estimator.coef_
+    dtype = np.result_type(X.dtype, coef.dtype)
+    if sp.issparse(coef):
+        scores = np.asarray(safe_sparse_dot(X, coef.T, dense_output=True))
+    else:
+        scores = _data.matmul(X, np.asarray(coef, dtype=np.float64).reshape(-1, X.shape[1]).T, np.zeros(1))
+        scores = scores[:, 0] if np.ndim(coef) == 1 else scores
+    return (scores + estimator.intercept_).astype(dtype, copy=False)

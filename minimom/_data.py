@@ -136,21 +136,24 @@ def rmatmul(X, residual: np.ndarray, mean: np.ndarray) -> np.ndarray:
     return product - np.outer(mean, residual.sum(axis=0))
 
 
-RowLoss = Callable[[np.ndarray, slice], tuple[float, np.ndarray]]
+RowLoss = Callable[..., tuple[float, np.ndarray]]
 
 
-def loss_pass(X, coef: np.ndarray, offset: np.ndarray, mean: np.ndarray, row_loss: RowLoss):
+def loss_pass(X, coef: np.ndarray, offset: np.ndarray, mean: np.ndarray, row_loss: RowLoss, row_data: tuple = ()):
     """One pass computing a loss summed over rows and its gradient in the linear scores' parameters.
 
     For each row block, ``scores = X_b @ coef + offset`` (shape (rows, k)) and
-    ``value_b, residual_b = row_loss(scores, rows)``, ``residual_b`` of shape
-    (rows, m) (``m`` may differ from ``k``, e.g. a Hessian-vector product
-    passes ``[coef, direction]`` stacked). Returns ``(sum_b value_b,
-    (X - mean)^T R, 1^T R)``: the gradient of the summed loss with respect to
-    ``coef`` and ``offset`` for a model whose scores are ``(X - mean) @ coef + offset``.
+    ``value_b, residual_b = row_loss(scores, *(a[rows] for a in row_data))``
+    (``row_data``: per-row arrays such as targets and weights, sliced with the
+    block). ``residual_b`` has shape (rows, m), ``m`` may differ from ``k`` (a
+    Hessian-vector product passes ``[coef, direction]`` stacked). Returns
+    ``(sum_b value_b, (X - mean)^T R, 1^T R)``: with ``offset = c - mean @ coef``,
+    the scores are ``(X - mean) @ coef + c`` and these are the gradient of the
+    summed loss with respect to ``coef`` and ``c``.
     """
     if sp.issparse(X):
-        value, residual = row_loss(np.asarray(X @ coef, dtype=np.float64) + offset, slice(0, X.shape[0]))
+        scores = np.asarray(X @ coef, dtype=np.float64) + offset
+        value, residual = row_loss(scores, *row_data)
         total = residual.sum(axis=0)
         return value, np.asarray(X.T @ residual, dtype=np.float64) - np.outer(mean, total), total
     value, product, total = 0.0, None, None
@@ -158,7 +161,7 @@ def loss_pass(X, coef: np.ndarray, offset: np.ndarray, mean: np.ndarray, row_los
         block = _block(X, rows)
         scores = block @ coef
         scores += offset
-        block_value, residual = row_loss(scores, rows)
+        block_value, residual = row_loss(scores, *(a[rows] for a in row_data))
         value += block_value
         block_product = block.T @ residual
         block_total = residual.sum(axis=0)

@@ -32,37 +32,49 @@ def _softplus_and_sigmoid(z):
 
 
 class SquaredError:
-    """``0.5 * sum_i w_i ||y_i - z_i||^2`` over rows, ``Y`` of shape (n, k)."""
+    """``0.5 * sum_i w_i ||y_i - z_i||^2`` over rows, ``Y`` of shape (n, k).
+
+    Row losses hold their per-row arrays in ``row_data`` and receive the
+    block's rows of each (``_data.loss_pass`` slices them).
+    """
 
     def __init__(self, Y, weights):
-        self.Y, self.weights = Y, weights[:, None]
+        self.row_data = (Y, weights[:, None])
 
-    def value_and_residual(self, scores, rows):
-        residual = scores - self.Y[rows]
-        weighted = self.weights[rows] * residual
+    @staticmethod
+    def value_and_residual(scores, Y, weights):
+        residual = scores - Y
+        weighted = weights * residual
         return 0.5 * float(np.sum(weighted * residual)), weighted
 
-    def curvature(self, scores, direction, rows):
-        return self.weights[rows] * direction
+    @staticmethod
+    def curvature(scores, direction, Y, weights):
+        return weights * direction
 
 
 class BinaryLogLoss:
-    """``sum_i w_i [log(1 + exp(z_i)) - y_i z_i]`` over rows, ``y`` in {0, 1} of shape (n, 1)."""
+    """``sum_i w_i [log(1 + exp(z_i)) - y_i z_i]`` over rows, ``y`` in {0, 1}."""
 
     def __init__(self, y, weights):
-        self.y, self.weights = y.reshape(-1, 1), weights[:, None]
+        self.row_data = (y.reshape(-1, 1), weights[:, None])
 
-    def value_and_residual(self, scores, rows):
+    @staticmethod
+    def value_and_residual(scores, y, weights):
         softplus, probability = _softplus_and_sigmoid(scores)
-        y, weights = self.y[rows], self.weights[rows]
         value = float(np.sum(weights * (softplus - y * scores)))
         probability -= y
         probability *= weights
         return value, probability
 
-    def curvature(self, scores, direction, rows):
+    @staticmethod
+    def row_curvature(scores, y, weights):
+        """Each row's curvature ``w_i p_i (1 - p_i)`` (shape (rows, 1))."""
         _, probability = _softplus_and_sigmoid(scores)
-        return self.weights[rows] * probability * (1 - probability) * direction
+        return weights * probability * (1 - probability)
+
+    @staticmethod
+    def curvature(scores, direction, y, weights):
+        return BinaryLogLoss.row_curvature(scores, y, weights) * direction
 
 
 class MultinomialLogLoss:
@@ -74,7 +86,8 @@ class MultinomialLogLoss:
     """
 
     def __init__(self, Y, weights, basis):
-        self.Y, self.weights, self.basis = Y, weights[:, None], basis
+        self.row_data = (Y, weights[:, None])
+        self.basis = basis
 
     def _probabilities(self, scores):
         logits = scores @ self.basis.T
@@ -83,17 +96,21 @@ class MultinomialLogLoss:
         total = exp.sum(axis=1, keepdims=True)
         return logits, exp / total, np.log(total)
 
-    def value_and_residual(self, scores, rows):
+    def value_and_residual(self, scores, Y, weights):
         logits, probability, log_total = self._probabilities(scores)
-        Y, weights = self.Y[rows], self.weights[rows]
         value = float(np.sum(weights * (log_total - np.sum(Y * logits, axis=1, keepdims=True))))
         return value, (weights * (probability - Y)) @ self.basis
 
-    def curvature(self, scores, direction, rows):
+    def row_curvature(self, scores, Y, weights):
+        """Each row's mean curvature, ``w_i (1 - sum_k p_ik^2) / (K - 1)`` (the trace of its block over K - 1)."""
+        _, probability, _ = self._probabilities(scores)
+        return weights * (1 - np.sum(probability**2, axis=1, keepdims=True)) / self.basis.shape[1]
+
+    def curvature(self, scores, direction, Y, weights):
         _, probability, _ = self._probabilities(scores)
         change = direction @ self.basis.T
         hessian_change = probability * (change - np.sum(probability * change, axis=1, keepdims=True))
-        return (self.weights[rows] * hessian_change) @ self.basis
+        return (weights * hessian_change) @ self.basis
 
 
 class LinearObjective:
@@ -138,7 +155,8 @@ class LinearObjective:
 
     def value_and_gradient(self, theta):
         W, b = self.coefficients(theta)
-        value, G, total = _data.loss_pass(self.X, W, b - self.mean @ W, self.mean, self.rows.value_and_residual)
+        value, G, total = _data.loss_pass(self.X, W, b - self.mean @ W, self.mean, self.rows.value_and_residual,
+                                          self.rows.row_data)
         if self.penalty:  # (skipped at 0: W may be huge when X is tiny)
             value += 0.5 * self.penalty * float(np.sum(W * W))
         return value, self._gradient(G, total, W)
@@ -151,10 +169,12 @@ class LinearObjective:
         stacked = np.hstack([W, dW])
         offset = np.concatenate([b, db]) - self.mean @ stacked
 
-        def rows(scores, row_slice):
-            return 0.0, self.rows.curvature(scores[:, :k], scores[:, k:], row_slice)
+        curvature = self.rows.curvature
 
-        _, G, total = _data.loss_pass(self.X, stacked, offset, self.mean, rows)
+        def rows(scores, *row_data):
+            return 0.0, curvature(scores[:, :k], scores[:, k:], *row_data)
+
+        _, G, total = _data.loss_pass(self.X, stacked, offset, self.mean, rows, self.rows.row_data)
         return self._gradient(G, total, dW)
 
     def __call__(self, theta):

@@ -34,15 +34,16 @@ class Whitening:
     null_basis: np.ndarray
 
 
-def column_scale(X, weights, mean, fit_intercept, curvature: float, penalty: float) -> np.ndarray:
+def column_scale(X, weights, mean, fit_intercept, curvature: float, penalty: float, extremes=None) -> np.ndarray:
     """``S``, the Jacobi scaling of the Hessian: ``S_j = 1 / sqrt(curvature * Var(x_j) + penalty)``.
 
     Computed without overflow or underflow for any units: the variance is taken
     of each column divided by its largest magnitude ``m_j``, and
     ``S_j = 1 / hypot(sqrt(curvature * Var(x_j / m_j)) / m_j, sqrt(penalty))``.
     Columns that are constant (with an intercept) or all zero get 0: they carry no curvature.
+    ``extremes``: ``_data.column_extremes(X)`` if already known.
     """
-    low, high = _data.column_extremes(X)
+    low, high = _data.column_extremes(X) if extremes is None else extremes
     magnitude = np.maximum(np.abs(low), np.abs(high))
     varying = (high > low) if fit_intercept else (magnitude > 0)
     inverse = np.where(varying, 1.0 / np.where(varying, magnitude, 1.0), 0.0)
@@ -52,8 +53,13 @@ def column_scale(X, weights, mean, fit_intercept, curvature: float, penalty: flo
     return np.where(usable, 1.0 / np.hypot(root, np.sqrt(penalty)), 0.0)
 
 
-def whitening(X, weights, mean, scale, curvature: float, penalty: float, full: bool) -> Whitening:
-    """The preconditioner for ``curvature * Cov_weights(X) + penalty * I`` (see the module's notes)."""
+def whitening(X, weights, mean, scale, curvature: float, penalty: float, full: bool, floor: bool = False) -> Whitening:
+    """The preconditioner for ``curvature * Cov_weights(X) + penalty * I`` (see the module's notes).
+
+    ``floor=True`` raises eigenvalues at rounding level to that level instead of
+    dropping them, so ``P`` is invertible on every active column (re-whitening
+    must be able to represent the current iterate).
+    """
     d = X.shape[1]
     if not full:
         # Per feature: the Jacobi scaling alone (the scaled Hessian has a unit diagonal).
@@ -63,7 +69,10 @@ def whitening(X, weights, mean, scale, curvature: float, penalty: float, full: b
     hessian[np.diag_indices(len(active))] += (np.sqrt(penalty) * scale[active]) ** 2  # <= 1, never inf * 0
     eigenvalues, vectors = np.linalg.eigh(hessian)
     top = max(eigenvalues[-1], 0.0) if len(active) else 0.0
-    kept = eigenvalues > _RANK_TOLERANCE * len(active) * top
+    level = _RANK_TOLERANCE * len(active) * top
+    if floor:
+        eigenvalues = np.maximum(eigenvalues, level if level > 0 else 1.0)
+    kept = eigenvalues > level
     inverse_root = np.where(kept, 1 / np.sqrt(np.where(kept, eigenvalues, 1.0)), 0.0)
     P = np.zeros((d, d))
     P[np.ix_(active, active)] = scale[active, None] * ((vectors * inverse_root) @ vectors.T)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
@@ -22,10 +24,18 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from . import _data
-from ._base import COMMON_CONSTRAINTS, check_data, linear_scores, normalized_weights, run_minimize
+from ._base import COMMON_CONSTRAINTS, check_data, linear_scores, normalized_weights
 from ._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss
 from ._whitening import FULL_MAX_FEATURES, column_scale, inverse_apply, minimum_norm, whitening
+from .optimize import minimize
 from .optimizers import Momentum
+
+_ROUND_ITERATIONS = 50  # iterations per round before re-whitening (at least n_features)
+_ROUNDING_GRADIENT = 1e-9  # an internal gradient this small is at float64's resolution of this objective
+
+
+def _inf_norm(vector) -> float:
+    return float(np.max(np.abs(vector))) if np.size(vector) else 0.0
 
 __all__ = ["LogisticRegression"]
 
@@ -101,7 +111,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
 
     def _default_optimizer(self):
-        return Momentum(momentum="adaptive", nesterov=True)
+        return Momentum()
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model on dense or sparse ``X``. Returns ``self``."""
@@ -127,29 +137,80 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         penalty = 0.0 if math.isinf(self.C) else 1.0 / (self.C * sw_sum)
         binary = n_classes == 2
         curvature = 0.25 if binary else 1.0 / n_classes  # the loss's curvature at zero
-        width = 1 if binary else n_classes - 1
         basis = np.ones((1, 1)) if binary else _sum_zero_basis(n_classes)
-        mean = _data.weighted_mean(X, weights) if self.fit_intercept else np.zeros(X.shape[1])
-        scale = column_scale(X, weights, mean, self.fit_intercept, curvature, penalty)
-        white = whitening(X, weights, mean, scale, curvature, penalty, X.shape[1] <= FULL_MAX_FEATURES)
         rows = (BinaryLogLoss((labels == 1).astype(np.float64), weights) if binary
                 else MultinomialLogLoss(np.eye(n_classes)[labels], weights, basis))
-        intercept_scale = 1 / math.sqrt(curvature) if self.fit_intercept else None
-        objective = LinearObjective(X, mean, white.P, penalty, width, intercept_scale, rows)
+        extremes = _data.column_extremes(X)
+        mean = _data.weighted_mean(X, weights) if self.fit_intercept else np.zeros(X.shape[1])
+        objective, white = self._whitened(X, weights, mean, curvature, penalty, rows, extremes, basis.shape[1])
+        null_basis = white.null_basis
         x0 = self._start(previous, objective, white, mean, basis, n_classes)
-        optimizer = self.optimizer if self.optimizer is not None else self._default_optimizer()
-        res = run_minimize(self, objective, x0, optimizer)
+        objective, res, n_iter, history = self._minimize(objective, x0, X, penalty, rows, extremes)
         W, b = objective.coefficients(res.x)
-        W = minimum_norm(W, white.null_basis)
-        intercept = b - mean @ W
+        W = minimum_norm(W, null_basis)
+        intercept = b - objective.mean @ W
         if not binary:
             W, intercept = W @ basis.T, intercept @ basis.T
         self.coef_ = W.T.astype(dtype)
         self.intercept_ = (intercept if self.fit_intercept else np.zeros(W.shape[1])).astype(dtype)
-        self.n_iter_ = np.array([res.nit], dtype=np.int32)
-        self.loss_curve_ = res.history
+        self.n_iter_ = np.array([n_iter], dtype=np.int32)
+        self.loss_curve_ = history
         self.optimizer_ = res.optimizer
         return self
+
+    def _whitened(self, X, weights, mean, curvature, penalty, rows, extremes, width, floor=False):
+        """The internal objective whitened for ``curvature * Cov_weights(X) + penalty``, and its whitening."""
+        scale = column_scale(X, weights, mean, self.fit_intercept, curvature, penalty, extremes)
+        white = whitening(X, weights, mean, scale, curvature, penalty, X.shape[1] <= FULL_MAX_FEATURES, floor)
+        intercept_scale = 1 / math.sqrt(curvature) if self.fit_intercept else None
+        return LinearObjective(X, mean, white.P, penalty, width, intercept_scale, rows), white
+
+    def _minimize(self, objective, x0, X, penalty, rows, extremes):
+        """``minimize`` in rounds: with the default optimizer and a penalty, re-whiten at the iterate between rounds.
+
+        The logistic curvature falls as the fit improves, so the whitening made
+        at the start stops being one. After ``max(50, n_features)`` iterations
+        without convergence, the objective is whitened again for its Hessian at
+        the current iterate (row curvatures ``w_i p_i (1 - p_i)`` as weights):
+        one pass for the second moments, about the cost of ``n_features / 2``
+        iterations. Returns the last result, the total iterations and the history.
+        """
+        optimizer = self.optimizer if self.optimizer is not None else self._default_optimizer()
+        rewhiten = self.optimizer is None and penalty > 0 and X.shape[1] <= FULL_MAX_FEATURES
+        round_length = max(_ROUND_ITERATIONS, X.shape[1])
+        remaining, n_iter, history = self.max_iter, 0, []
+        while True:
+            maxiter = min(remaining, round_length) if rewhiten else remaining
+            res = minimize(objective, x0, optimizer=optimizer, maxiter=maxiter, tol=self.tol,
+                           verbose=bool(self.verbose))
+            n_iter, remaining = n_iter + res.nit, remaining - res.nit
+            history.append(res.history)
+            if res.status != "maxiter" or remaining <= 0:
+                break
+            objective, x0 = self._rewhitened(objective, res.x, X, penalty, rows, extremes)
+        # A line search that cannot decrease the loss with the gradient at rounding level has converged
+        # as far as float64 allows (the message says so): no warning then.
+        at_rounding = res.status in ("no_decrease", "step_collapsed") and _inf_norm(res.jac) <= _ROUNDING_GRADIENT
+        if res.status != "converged" and not at_rounding:
+            warnings.warn(f"LogisticRegression did not converge: {res.message}", ConvergenceWarning, stacklevel=3)
+        return objective, res, n_iter, np.concatenate(history)
+
+    def _rewhitened(self, objective, x, X, penalty, rows, extremes):
+        """The objective whitened for its Hessian at ``x``, and ``x`` in the new coordinates."""
+        W, b = objective.coefficients(x)
+        scores = _data.matmul(X, W, b - objective.mean @ W)
+        curvatures = rows.row_curvature(scores, *rows.row_data).ravel()
+        total = float(curvatures.sum())
+        # A trace of the first weights keeps every row's direction alive where the curvature has collapsed.
+        curvatures += 1e-9 * total * rows.row_data[1].ravel()
+        weights = curvatures / curvatures.sum()
+        mean = _data.weighted_mean(X, weights) if self.fit_intercept else np.zeros(X.shape[1])
+        new, white = self._whitened(X, weights, mean, total, penalty, rows, extremes, objective.width, floor=True)
+        x0 = np.zeros(new.size)
+        x0[: new.n_coef] = inverse_apply(white, W).ravel()
+        if new.intercept_scale is not None:
+            x0[new.n_coef:] = (b + (mean - objective.mean) @ W) / new.intercept_scale
+        return new, x0
 
     def _start(self, previous, objective, white, mean, basis, n_classes):
         """The starting point: zeros, or (warm start) the previous fit in internal coordinates."""
