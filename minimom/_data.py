@@ -15,11 +15,12 @@ Conventions: ``weights`` are per-row and sum to one where a mean is taken;
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["column_extremes", "weighted_mean", "second_moment", "second_moment_diagonal", "gram",
+__all__ = ["Moments", "moments", "column_extremes", "weighted_mean", "second_moment", "second_moment_diagonal", "gram",
            "matmul", "rmatmul", "loss_pass"]
 
 _BLOCK_BYTES = 8 * 2**20  # float64 bytes per row block: a few blocks of this stay well below 0.1 x X
@@ -38,6 +39,78 @@ def _block(X, rows: slice) -> np.ndarray:
     """Rows ``rows`` of dense ``X`` as float64 (a view when ``X`` is float64 already)."""
     block = X[rows]
     return block if block.dtype == np.float64 else block.astype(np.float64)
+
+
+class Moments(NamedTuple):
+    """What one pass of :func:`moments` returns (``S = diag(scale)``, ``m`` the mean, ``c`` the centred targets)."""
+
+    mean: np.ndarray  # (d,) weighted column means (zeros when not centred)
+    second: np.ndarray  # (d, d) S (X - m)^T W (X - m) S
+    cross: np.ndarray  # (d, k) S (X - m)^T W c, k = 0 without targets
+    low: np.ndarray  # (d,) per-column min of X - shift (constant columns: low == high)
+    high: np.ndarray  # (d,) per-column max of X - shift
+    shift: np.ndarray  # (d,) the provisional centre the extremes are taken about
+
+
+def moments(X, weights: np.ndarray, targets: np.ndarray | None = None, centre: bool = True,
+            scale: np.ndarray | None = None, full: bool = True) -> Moments:
+    """The weighted mean, second moment and cross moment with ``targets``, and column extremes, in ONE pass.
+
+    Dense ``X``: every row block is taken about a provisional centre (the
+    first block's mean), so ``Sum w (x - c)(x - c)^T - (m - c)(m - c)^T`` loses
+    no digits to large offsets; one symmetric product (syrk) per block, and
+    ``(x - c)^T W targets`` while the block is in cache. ``targets`` (n, k)
+    must already be centred by their weighted mean when ``centre``. Sparse
+    ``X``: sparse products about zero. ``weights`` sum to one. ``scale``
+    multiplies the columns (for data whose squares would overflow or underflow).
+    ``full=False`` gives only the diagonal of the second moment (a d-vector), for very wide data.
+    """
+    n, d = X.shape
+    k = 0 if targets is None else targets.shape[1]
+    uniform = bool(np.all(weights == weights[0]))
+    if sp.issparse(X):
+        Xs = X if scale is None else X @ sp.diags(scale)
+        low, high = column_extremes(X)
+        mean = np.asarray(Xs.T @ weights).ravel() if centre else np.zeros(d)
+        weighted = Xs.multiply(weights[:, None]).tocsr()
+        if full:
+            second = Xs.T @ weighted
+            second = (second.toarray() if sp.issparse(second) else np.asarray(second)) - np.outer(mean, mean)
+        else:
+            second = np.asarray(Xs.multiply(weighted).sum(axis=0)).ravel() - mean**2
+        cross = np.asarray(weighted.T @ targets) if k else np.zeros((d, 0))
+        mean = mean if scale is None else mean / np.where(scale > 0, scale, 1.0)
+        return Moments(mean, second, cross, low, high, np.zeros(d))
+    blocks = _row_blocks(X)
+    shift = weights[blocks[0]] @ _block(X, blocks[0]) / max(weights[blocks[0]].sum(), 1e-300) if centre \
+        else np.zeros(d)
+    total, second, cross = np.zeros(d), np.zeros((d, d) if full else d), np.zeros((d, k))
+    low, high = np.full(d, np.inf), np.full(d, -np.inf)
+    root = np.sqrt(weights)
+    for rows in blocks:
+        block = np.subtract(X[rows], shift)  # a new float64 block
+        np.minimum(low, block.min(axis=0), out=low)
+        np.maximum(high, block.max(axis=0), out=high)
+        if scale is not None:
+            block *= scale
+        if centre:
+            total += weights[rows] @ block
+        if k:
+            cross += block.T @ (weights[rows, None] * targets[rows])
+        if not full:
+            second += weights[rows] @ (block * block)
+            continue
+        if not uniform:
+            block *= root[rows, None]
+        second += block.T @ block
+    if uniform and full:
+        second *= weights[0]
+    offset = total  # the mean minus the shift, in scaled units
+    second -= np.outer(offset, offset) if full else offset**2
+    if k and centre:
+        cross -= np.outer(offset, weights @ targets)
+    unscaled = offset if scale is None else offset / np.where(scale > 0, scale, 1.0)
+    return Moments(shift + unscaled if centre else np.zeros(d), second, cross, low, high, shift)
 
 
 def column_extremes(X) -> tuple[np.ndarray, np.ndarray]:

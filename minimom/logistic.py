@@ -26,7 +26,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from . import _data
 from ._base import COMMON_CONSTRAINTS, check_data, linear_scores, normalized_weights
 from ._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss
-from ._whitening import FULL_MAX_FEATURES, column_scale, inverse_apply, minimum_norm, whitening
+from ._whitening import FULL_MAX_FEATURES, inverse_apply, minimum_norm, safe_moments, whitening
 from .optimize import minimize
 from .optimizers import Momentum
 
@@ -140,12 +140,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         basis = np.ones((1, 1)) if binary else _sum_zero_basis(n_classes)
         rows = (BinaryLogLoss((labels == 1).astype(np.float64), weights) if binary
                 else MultinomialLogLoss(np.eye(n_classes)[labels], weights, basis))
-        extremes = _data.column_extremes(X)
-        mean = _data.weighted_mean(X, weights) if self.fit_intercept else np.zeros(X.shape[1])
-        objective, white = self._whitened(X, weights, mean, curvature, penalty, rows, extremes, basis.shape[1])
+        objective, white = self._whitened(X, weights, curvature, penalty, rows, basis.shape[1])
         null_basis = white.null_basis
-        x0 = self._start(previous, objective, white, mean, basis, n_classes)
-        objective, res, n_iter, history = self._minimize(objective, x0, X, penalty, rows, extremes)
+        x0 = self._start(previous, objective, white, objective.mean, basis, n_classes)
+        objective, res, n_iter, history = self._minimize(objective, x0, X, penalty, rows)
         W, b = objective.coefficients(res.x)
         W = minimum_norm(W, null_basis)
         intercept = b - objective.mean @ W
@@ -158,14 +156,17 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.optimizer_ = res.optimizer
         return self
 
-    def _whitened(self, X, weights, mean, curvature, penalty, rows, extremes, width, floor=False):
-        """The internal objective whitened for ``curvature * Cov_weights(X) + penalty``, and its whitening."""
-        scale = column_scale(X, weights, mean, self.fit_intercept, curvature, penalty, extremes)
-        white = whitening(X, weights, mean, scale, curvature, penalty, X.shape[1] <= FULL_MAX_FEATURES, floor)
-        intercept_scale = 1 / math.sqrt(curvature) if self.fit_intercept else None
-        return LinearObjective(X, mean, white.P, penalty, width, intercept_scale, rows), white
+    def _whitened(self, X, weights, curvature, penalty, rows, width, floor=False):
+        """The internal objective whitened for ``curvature * Cov_weights(X) + penalty``, and its whitening.
 
-    def _minimize(self, objective, x0, X, penalty, rows, extremes):
+        One pass over ``X`` (:func:`minimom._whitening.safe_moments`) gives the weighted mean and second moment.
+        """
+        moments, prescale = safe_moments(X, weights, None, self.fit_intercept, full=X.shape[1] <= FULL_MAX_FEATURES)
+        white = whitening(moments, prescale, curvature, penalty, self.fit_intercept, floor)
+        intercept_scale = 1 / math.sqrt(curvature) if self.fit_intercept else None
+        return LinearObjective(X, moments.mean, white.P, penalty, width, intercept_scale, rows), white
+
+    def _minimize(self, objective, x0, X, penalty, rows):
         """``minimize`` in rounds: with the default optimizer and a penalty, re-whiten at the iterate between rounds.
 
         The logistic curvature falls as the fit improves, so the whitening made
@@ -187,7 +188,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             history.append(res.history)
             if res.status != "maxiter" or remaining <= 0:
                 break
-            objective, x0 = self._rewhitened(objective, res.x, X, penalty, rows, extremes)
+            objective, x0 = self._rewhitened(objective, res.x, X, penalty, rows)
         # A line search that cannot decrease the loss with the gradient at rounding level has converged
         # as far as float64 allows (the message says so): no warning then.
         at_rounding = res.status in ("no_decrease", "step_collapsed") and _inf_norm(res.jac) <= _ROUNDING_GRADIENT
@@ -195,7 +196,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             warnings.warn(f"LogisticRegression did not converge: {res.message}", ConvergenceWarning, stacklevel=3)
         return objective, res, n_iter, np.concatenate(history)
 
-    def _rewhitened(self, objective, x, X, penalty, rows, extremes):
+    def _rewhitened(self, objective, x, X, penalty, rows):
         """The objective whitened for its Hessian at ``x``, and ``x`` in the new coordinates."""
         W, b = objective.coefficients(x)
         scores = _data.matmul(X, W, b - objective.mean @ W)
@@ -204,8 +205,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         # A trace of the first weights keeps every row's direction alive where the curvature has collapsed.
         curvatures += 1e-9 * total * rows.row_data[1].ravel()
         weights = curvatures / curvatures.sum()
-        mean = _data.weighted_mean(X, weights) if self.fit_intercept else np.zeros(X.shape[1])
-        new, white = self._whitened(X, weights, mean, total, penalty, rows, extremes, objective.width, floor=True)
+        new, white = self._whitened(X, weights, total, penalty, rows, objective.width, floor=True)
+        mean = new.mean
         x0 = np.zeros(new.size)
         x0[: new.n_coef] = inverse_apply(white, W).ravel()
         if new.intercept_scale is not None:
