@@ -224,11 +224,14 @@ def loss_pass(X, coef: np.ndarray, offset: np.ndarray, mean: np.ndarray, row_los
     the scores are ``(X - mean) @ coef + c`` and these are the gradient of the
     summed loss with respect to ``coef`` and ``c``.
     """
-    if sp.issparse(X):
-        scores = np.asarray(X @ coef, dtype=np.float64) + offset
+    if sp.issparse(X) or (X.dtype == np.float64 and X.size <= _BLOCK_BYTES // 8):  # one block: the lean path
+        scores = np.asarray(X @ coef, dtype=np.float64)
+        scores += offset
         value, residual = row_loss(scores, *row_data)
         total = residual.sum(axis=0)
-        return value, np.asarray(X.T @ residual, dtype=np.float64) - np.outer(mean, total), total
+        product = np.asarray(X.T @ residual, dtype=np.float64)
+        product -= mean[:, None] * total
+        return value, product, total
     value, product, total = 0.0, None, None
     for rows in _row_blocks(X):
         block = _block(X, rows)

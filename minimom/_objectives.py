@@ -19,16 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 from autograd.extend import defvjp, primitive
+from autograd.tracer import isbox
+from scipy.special import expit
 
 from . import _data
-
-
-def _softplus_and_sigmoid(z):
-    """``log(1 + exp(z))`` and ``1 / (1 + exp(-z))``, stably, sharing one ``exp``."""
-    small = np.exp(-np.abs(z))
-    softplus = np.maximum(z, 0.0) + np.log1p(small)
-    inverse = 1.0 / (1.0 + small)
-    return softplus, np.where(z >= 0, inverse, small * inverse)
 
 
 class SquaredError:
@@ -53,28 +47,42 @@ class SquaredError:
 
 
 class BinaryLogLoss:
-    """``sum_i w_i [log(1 + exp(z_i)) - y_i z_i]`` over rows, ``y`` in {0, 1}."""
+    """``sum_i w_i [log(1 + exp(z_i)) - y_i z_i]`` over rows, ``y`` in {0, 1}.
+
+    With signs ``s = 2 y - 1`` the row loss is ``-log(expit(s z))`` and its
+    derivative ``-s expit(-s z)``: two ufuncs, stable for any ``z``.
+    """
 
     def __init__(self, y, weights):
-        self.row_data = (y.reshape(-1, 1), weights[:, None])
+        signs = (2.0 * y - 1.0).reshape(-1, 1)
+        self.row_data = (signs, weights[:, None], -signs * weights[:, None])
 
     @staticmethod
-    def value_and_residual(scores, y, weights):
-        softplus, probability = _softplus_and_sigmoid(scores)
-        value = float(np.sum(weights * (softplus - y * scores)))
-        probability -= y
-        probability *= weights
-        return value, probability
+    def value_and_residual(scores, signs, weights, signed_weights):
+        # Plain numpy ufuncs on m = s z (faster than scipy's expit and log_expit on small blocks):
+        # -log(expit(m)) = log1p(exp(-|m|)) - min(m, 0), and expit(-m) = (1 if m <= 0 else e) / (1 + e).
+        margins = signs * scores
+        small = np.abs(margins)
+        np.negative(small, out=small)
+        np.exp(small, out=small)
+        losses = np.log1p(small)
+        losses -= np.minimum(margins, 0.0)
+        value = float(np.vdot(weights, losses))
+        residual = np.where(margins > 0, small, 1.0)
+        small += 1.0
+        residual /= small
+        residual *= signed_weights
+        return value, residual
 
     @staticmethod
-    def row_curvature(scores, y, weights):
+    def row_curvature(scores, signs, weights, signed_weights):
         """Each row's curvature ``w_i p_i (1 - p_i)`` (shape (rows, 1))."""
-        _, probability = _softplus_and_sigmoid(scores)
+        probability = expit(scores)
         return weights * probability * (1 - probability)
 
     @staticmethod
-    def curvature(scores, direction, y, weights):
-        return BinaryLogLoss.row_curvature(scores, y, weights) * direction
+    def curvature(scores, direction, signs, weights, signed_weights):
+        return BinaryLogLoss.row_curvature(scores, signs, weights, signed_weights) * direction
 
 
 class MultinomialLogLoss:
@@ -148,17 +156,22 @@ class LinearObjective:
 
     def _gradient(self, G, total, W):
         """Flat gradient from ``G = (X - mean)^T R`` and ``total = 1^T R``."""
-        coef = self._apply_P_transpose(G + self.penalty * W).ravel()
+        if self.penalty:
+            G += self.penalty * W
+        coef = self._apply_P_transpose(G)
         if self.intercept_scale is None:
-            return coef
-        return np.concatenate([coef, self.intercept_scale * total])
+            return coef.ravel()
+        gradient = np.empty(self.size)
+        gradient[: self.n_coef] = coef.ravel()
+        np.multiply(self.intercept_scale, total, out=gradient[self.n_coef:])
+        return gradient
 
     def value_and_gradient(self, theta):
         W, b = self.coefficients(theta)
-        value, G, total = _data.loss_pass(self.X, W, b - self.mean @ W, self.mean, self.rows.value_and_residual,
-                                          self.rows.row_data)
+        b -= self.mean @ W
+        value, G, total = _data.loss_pass(self.X, W, b, self.mean, self.rows.value_and_residual, self.rows.row_data)
         if self.penalty:  # (skipped at 0: W may be huge when X is tiny)
-            value += 0.5 * self.penalty * float(np.sum(W * W))
+            value += 0.5 * self.penalty * float(np.vdot(W, W))
         return value, self._gradient(G, total, W)
 
     def hessian_vector(self, theta, direction):
@@ -199,5 +212,15 @@ def internal_gradient(theta, objective: LinearObjective):
     return objective.value_and_gradient(theta)[1]
 
 
-defvjp(internal_objective, lambda ans, theta, objective: lambda g: g * internal_gradient(theta, objective))
+def _objective_vjp(ans, theta, objective):
+    def vjp(g):
+        if isbox(theta) or isbox(g):  # a higher-order trace (Hessian-vector products): through the primitive
+            return g * internal_gradient(theta, objective)
+        gradient = internal_gradient.fun(theta, objective)  # first order: the kept gradient, no extra node
+        return gradient if g == 1.0 else g * gradient
+
+    return vjp
+
+
+defvjp(internal_objective, _objective_vjp)
 defvjp(internal_gradient, lambda ans, theta, objective: lambda u: objective.hessian_vector(theta, u))

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from autograd import make_hvp, value_and_grad
+from autograd import make_hvp
 
+from ._autodiff import lean_value_and_grad
 from ._batches import _Batches
 from ._checks import TracingError, _check_options, _check_protocol, _first_evaluation
 from ._linesearch import SearchFailed, wolfe_search
@@ -108,7 +109,7 @@ class _Run:
                  restore, batches):
         self.flat_fun, self.args, self.maxiter, self.tol = flat_fun, args, maxiter, tol
         self.callback, self.restore, self.batches = callback, restore, batches
-        self.value_and_grad = value_and_grad(flat_fun)
+        self.value_and_grad = lean_value_and_grad(flat_fun)
         self.x, self.loss, self.grad, self.gnorm = x, float(loss), grad, _inf_norm(grad)
         self.nit, self.nfev, self.history = 0, 1, []
         self.base_optimizer = self.optimizer = optimizer
