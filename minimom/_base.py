@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import numbers
 import warnings
 
@@ -24,6 +26,27 @@ COMMON_CONSTRAINTS = {
     "tol": [Interval(numbers.Real, 0, None, closed="left")],
     "verbose": ["verbose"],
 }
+
+
+_SMALL_DATA = 1_000_000  # entries of X below which a fit runs BLAS on one thread
+
+
+@functools.cache
+def _threadpool_controller():
+    from threadpoolctl import ThreadpoolController  # a scikit-learn dependency
+
+    return ThreadpoolController()
+
+
+def blas_threads(X):
+    """A context that pins BLAS to one thread while fitting small data, else does nothing.
+
+    A fit makes many small matrix-vector products; on small data BLAS threads
+    cost more to wake than they save, and on a busy machine they stall every step.
+    """
+    if X.shape[0] * X.shape[1] >= _SMALL_DATA:
+        return contextlib.nullcontext()
+    return _threadpool_controller().limit(limits=1, user_api="blas")
 
 
 def check_data(estimator, X, y, **kwargs):

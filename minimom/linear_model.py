@@ -31,7 +31,7 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.utils._param_validation import Interval
 
 from . import _data
-from ._base import COMMON_CONSTRAINTS, check_data, linear_scores, normalized_weights, run_minimize
+from ._base import COMMON_CONSTRAINTS, blas_threads, check_data, linear_scores, normalized_weights, run_minimize
 from ._objectives import LinearObjective, SquaredError
 from ._whitening import FULL_MAX_FEATURES, minimum_norm, safe_moments, whitening
 from .logistic import LogisticRegression
@@ -79,6 +79,10 @@ class _LeastSquares(MultiOutputMixin, RegressorMixin, BaseEstimator):
         """Fit the model; ``X`` dense or sparse, ``y`` with one column per target. Returns ``self``."""
         self._validate_params()
         X, y, dtype = check_data(self, X, y, y_numeric=True, multi_output=True)
+        with blas_threads(X):
+            return self._fit(X, y, dtype, sample_weight)
+
+    def _fit(self, X, y, dtype, sample_weight):
         weights, sw_sum = normalized_weights(sample_weight, X)
         Y = y.reshape(len(y), -1).astype(np.float64)
         alphas = self._alphas(Y.shape[1])

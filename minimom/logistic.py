@@ -24,7 +24,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from . import _data
-from ._base import COMMON_CONSTRAINTS, check_data, linear_scores, normalized_weights
+from ._base import COMMON_CONSTRAINTS, blas_threads, check_data, linear_scores, normalized_weights
 from ._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss
 from ._whitening import FULL_MAX_FEATURES, inverse_apply, minimum_norm, safe_moments, whitening
 from .optimize import minimize
@@ -117,6 +117,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         """Fit the model on dense or sparse ``X``. Returns ``self``."""
         self._validate_params()
         X, y, dtype = check_data(self, X, y)
+        with blas_threads(X):
+            return self._fit(X, y, dtype, sample_weight)
+
+    def _fit(self, X, y, dtype, sample_weight):
         check_classification_targets(y)
         encoder = LabelEncoder()
         labels = encoder.fit_transform(y)
