@@ -37,7 +37,8 @@ def max_difference(ours, ref):
 def test_sparse_regression_matches_sklearn_on_the_dense_copy(fmt, fit_intercept):
     X, y, _ = sparse_data()
     Xs = X.asformat(fmt)
-    for ours, ref in [(mm.LinearRegression(fit_intercept=fit_intercept), sk.LinearRegression(fit_intercept=fit_intercept)),
+    for ours, ref in [(mm.LinearRegression(fit_intercept=fit_intercept),
+                       sk.LinearRegression(fit_intercept=fit_intercept)),
                       (mm.Ridge(alpha=2.0, fit_intercept=fit_intercept),
                        sk.Ridge(alpha=2.0, fit_intercept=fit_intercept, solver="cholesky"))]:
         ours.fit(Xs, y)
