@@ -61,6 +61,11 @@ def check_data(estimator, X, y, **kwargs):
     return X, y, dtype
 
 
+def check_X(estimator, X):
+    """``validate_data`` for prediction (``reset=False``): the one place where new data are checked."""
+    return validate_data(estimator, X, accept_sparse=ACCEPT_SPARSE, dtype=DTYPES, reset=False)
+
+
 def normalized_weights(sample_weight, X) -> tuple[np.ndarray, float]:
     """Sample weights divided by their sum ``sw_sum``, and ``sw_sum``."""
     sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
@@ -83,7 +88,7 @@ def run_minimize(estimator, objective, x0, optimizer):
 def linear_scores(estimator, X):
     """``X @ coef_.T + intercept_`` for dense or sparse ``X`` (and sparse ``coef_``); float32 stays float32."""
     check_is_fitted(estimator)
-    X = validate_data(estimator, X, accept_sparse=ACCEPT_SPARSE, dtype=DTYPES, reset=False)
+    X = check_X(estimator, X)
     coef = estimator.coef_
     dtype = np.result_type(X.dtype, coef.dtype)
     if sp.issparse(coef):

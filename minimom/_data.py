@@ -20,8 +20,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Moments", "moments", "column_extremes", "weighted_mean", "second_moment", "second_moment_diagonal", "gram",
-           "matmul", "rmatmul", "loss_pass"]
+__all__ = ["Moments", "moments", "column_extremes", "weighted_mean", "gram", "matmul", "rmatmul", "loss_pass"]
 
 _BLOCK_BYTES = 8 * 2**20  # float64 bytes per row block: a few blocks of this stay well below 0.1 x X
 
@@ -128,43 +127,6 @@ def weighted_mean(X, weights: np.ndarray) -> np.ndarray:
     total = np.zeros(X.shape[1])
     for rows in _row_blocks(X):
         total += weights[rows] @ _block(X, rows)
-    return total
-
-
-def second_moment(X, weights: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """``S (X - mean)^T diag(weights) (X - mean) S`` with ``S = diag(scale)``, a d x d matrix.
-
-    Dense ``X``: centred and scaled one row block at a time, then a symmetric
-    product (BLAS syrk) per block. Sparse ``X``: ``S (X^T W X - m m^T) S``
-    from sparse products (``weights`` must then sum to one).
-    """
-    d = X.shape[1]
-    if sp.issparse(X):
-        scaled = X @ sp.diags(scale)
-        moment = scaled.T @ scaled.multiply(weights[:, None]).tocsr()
-        moment = moment.toarray() if sp.issparse(moment) else np.asarray(moment)
-        centre = mean * scale
-        return moment - np.outer(centre, centre)
-    moment = np.zeros((d, d))
-    root = np.sqrt(weights)
-    for rows in _row_blocks(X):
-        block = np.subtract(X[rows], mean)  # a new float64 block: safe to scale in place
-        block *= scale
-        block *= root[rows, None]
-        moment += block.T @ block
-    return moment
-
-
-def second_moment_diagonal(X, weights: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """The diagonal of :func:`second_moment`, without forming the d x d matrix."""
-    if sp.issparse(X):
-        squares = np.asarray(X.multiply(X).T @ weights, dtype=np.float64).ravel()
-        return (squares - mean**2) * scale**2
-    total = np.zeros(X.shape[1])
-    for rows in _row_blocks(X):
-        block = np.subtract(X[rows], mean)
-        block *= scale
-        total += weights[rows] @ (block * block)
     return total
 
 
