@@ -140,8 +140,9 @@ class _LeastSquares(MultiOutputMixin, RegressorMixin, BaseEstimator):
         if condition * np.finfo(float).eps <= _REFINE_ABOVE and self.max_iter >= 1:
             W = objective.coefficients(x0)[0]
             value = 0.5 * float(weights @ np.sum(targets[:, columns] ** 2, axis=1) - np.sum(cross * W))
-            self.n_iter_ = max(self.n_iter_, 1)
+            self.n_iter_ = max(self.n_iter_, 1)  # the one unit step, taken exactly
             self.loss_curve_ = self.loss_curve_ if len(self.loss_curve_) else [value]
+            self.optimizer_ = GradientDescent(learning_rate=1.0)
             return minimum_norm(W, white.null_basis)
         # Ill-conditioned: iterative refinement, the gradient computed from X itself.
         res = run_minimize(self, objective, x0, GradientDescent(learning_rate=1.0))
@@ -192,7 +193,8 @@ class LinearRegression(_LeastSquares):
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Only when X has string feature names.
     loss_curve_ : ndarray, the internal objective after every iteration.
-    optimizer_ : the optimizer used, with "auto" resolved (absent for the Gram-matrix solve).
+    optimizer_ : the optimizer used, with "auto" resolved (``GradientDescent(1.0)`` for the exact solve;
+        absent for the Gram-matrix solve).
 
     Notes
     -----

@@ -30,8 +30,14 @@ from ._whitening import FULL_MAX_FEATURES, inverse_apply, minimum_norm, safe_mom
 from .optimize import minimize
 from .optimizers import Momentum
 
-_ROUND_ITERATIONS = 50  # iterations per round before re-whitening (at least n_features)
-_ROUNDING_GRADIENT = 1e-9  # an internal gradient this small is at float64's resolution of this objective
+_ROUNDING_GRADIENT = 1e-10  # an internal gradient this small is at float64's resolution of this objective
+
+
+def _round_length(n_features: int, binary: bool) -> int:
+    """Iterations before re-whitening: a re-whitening costs about ``n_features / 4`` iterations (one pass of
+    symmetric products). The multinomial curvature is whitened only through its trace per row, so it is
+    re-whitened more rarely."""
+    return max(5, n_features // 4) if binary else max(50, n_features)
 
 
 def _inf_norm(vector) -> float:
@@ -174,15 +180,15 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         """``minimize`` in rounds: with the default optimizer and a penalty, re-whiten at the iterate between rounds.
 
         The logistic curvature falls as the fit improves, so the whitening made
-        at the start stops being one. After ``max(50, n_features)`` iterations
+        at the start stops being one. After ``_round_length`` iterations
         without convergence, the objective is whitened again for its Hessian at
         the current iterate (row curvatures ``w_i p_i (1 - p_i)`` as weights):
-        one pass for the second moments, about the cost of ``n_features / 2``
-        iterations. Returns the last result, the total iterations and the history.
+        one pass for the second moments, about the cost of ``n_features / 4``
+        iterations (see ``_round_length``). Returns the last result, the total iterations and the history.
         """
         optimizer = self.optimizer if self.optimizer is not None else self._default_optimizer()
         rewhiten = self.optimizer is None and penalty > 0 and X.shape[1] <= FULL_MAX_FEATURES
-        round_length = max(_ROUND_ITERATIONS, X.shape[1])
+        round_length = _round_length(X.shape[1], isinstance(rows, BinaryLogLoss))
         remaining, n_iter, history = self.max_iter, 0, []
         while True:
             maxiter = min(remaining, round_length) if rewhiten else remaining
