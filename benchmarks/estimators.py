@@ -199,12 +199,18 @@ def bench_step(n, d, steps):
             "target": 2.0 if n <= 500 else 1.1}
 
 
-def bench_estimator_speed(quick=False) -> list:
-    """Rows of both tables: the estimator cases, the per-step costs, and peak memory at 1M x 100."""
-    rows = [bench_case(case, quick) for case in (QUICK_CASES if quick else CASES)]
+def bench_estimator_speed(quick=False, report=None) -> list:
+    """Rows of both tables: the estimator cases, the per-step costs, and peak memory at 1M x 100.
+
+    ``report(row)`` is called with each row as soon as it is measured.
+    """
+    rows = _Rows(report)
+    for case in QUICK_CASES if quick else CASES:
+        rows.append(bench_case(case, quick))
     steps = [(500, 2, 200), (500, 50, 200), (20_000, 20, 20)] if quick else \
         [(500, 2, 2000), (500, 50, 2000), (100_000, 100, 30)]
-    rows += [{"case": "per-step", **bench_step(n, d, k)} for n, d, k in steps]
+    for n, d, k in steps:
+        rows.append({"case": "per-step", **bench_step(n, d, k)})
     n = 20_000 if quick else 1_000_000
     d = 50 if quick else 100
     for model, kind, fit in MEMORY_CASES[:1] if quick else MEMORY_CASES:
@@ -213,15 +219,26 @@ def bench_estimator_speed(quick=False) -> list:
         if not quick and fit:
             row["sklearn_extra_copies"] = peak_memory(n, d, kind, f"sk.{fit}.fit(X, y)")
         rows.append(row)
-    return rows
+    return list(rows)
+
+
+class _Rows(list):
+    def __init__(self, report):
+        super().__init__()
+        self.report = report
+
+    def append(self, row):
+        super().append(row)
+        if self.report is not None:
+            self.report(row)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small cases, one repeat")
     args = parser.parse_args(argv)
-    for row in bench_estimator_speed(args.quick):
-        print({k: (f"{v:.4g}" if isinstance(v, float) else v) for k, v in row.items()})
+    bench_estimator_speed(args.quick, report=lambda row: print(
+        {k: (f"{v:.4g}" if isinstance(v, float) else v) for k, v in row.items()}, flush=True))
 
 
 if __name__ == "__main__":

@@ -27,10 +27,26 @@ from . import _data
 from ._base import COMMON_CONSTRAINTS, blas_threads, check_data, linear_scores, normalized_weights
 from ._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss
 from ._whitening import FULL_MAX_FEATURES, inverse_apply, minimum_norm, safe_moments, whitening
+from .conjugate import ConjugateMomentum
 from .optimize import minimize
-from .optimizers import Momentum
 
 _ROUNDING_GRADIENT = 1e-10  # an internal gradient this small is at float64's resolution of this objective
+
+
+class _WhitenedMomentum(ConjugateMomentum):
+    """What ``Momentum()`` resolves to (line-search momentum in an L-BFGS metric), with a first step of ``-grad``.
+
+    In whitened coordinates the Hessian at the start is the identity, so ``-grad``
+    is the Newton step and the line search's first trial, the unit step, is
+    usually accepted; the generic first step (one unit long) needs several trials.
+    """
+
+    def update(self, grad, state, params):
+        step, new_state = super().update(grad, state, params)
+        if state.x is None:
+            step = -grad
+            new_state = new_state._replace(step=step)
+        return step, new_state
 
 
 def _round_length(n_features: int, binary: bool) -> int:
@@ -69,7 +85,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     class_weight : dict, "balanced" or None, default=None
         Multiplies the sample weights per class, as in scikit-learn.
     optimizer : optimizer, default=None
-        ``None`` means ``Momentum(momentum="adaptive", nesterov=True)``.
+        ``None`` means what ``Momentum()`` resolves to in full batch (line-search
+        momentum in an L-BFGS metric, :class:`minimom.ConjugateMomentum`), with
+        ``-grad`` as its first step: the Newton step in the whitened coordinates.
     max_iter : int >= 0, default=5000
         ``0`` returns the starting point (zeros, or the previous fit with ``warm_start``).
     tol : float >= 0, default=1e-12
@@ -117,7 +135,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
 
     def _default_optimizer(self):
-        return Momentum()
+        return _WhitenedMomentum()
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model on dense or sparse ``X``. Returns ``self``."""
@@ -212,6 +230,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         scores = _data.matmul(X, W, b - objective.mean @ W)
         curvatures = rows.row_curvature(scores, *rows.row_data).ravel()
         total = float(curvatures.sum())
+        if not (1e-200 < total < np.inf):  # the curvature has vanished (e.g. one class left): keep the whitening
+            return objective, x
         # A trace of the first weights keeps every row's direction alive where the curvature has collapsed.
         curvatures += 1e-9 * total * rows.row_data[1].ravel()
         weights = curvatures / curvatures.sum()
