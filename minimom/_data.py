@@ -174,7 +174,8 @@ def rmatmul(X, residual: np.ndarray, mean: np.ndarray) -> np.ndarray:
 RowLoss = Callable[..., tuple[float, np.ndarray]]
 
 
-def loss_pass(X, coef: np.ndarray, offset: np.ndarray, mean: np.ndarray, row_loss: RowLoss, row_data: tuple = ()):
+def loss_pass(X, coef: np.ndarray, offset, mean: np.ndarray | None, row_loss: RowLoss, row_data: tuple = (),
+              with_total: bool = False):
     """One pass computing a loss summed over rows and its gradient in the linear scores' parameters.
 
     For each row block, ``scores = X_b @ coef + offset`` (shape (rows, k)) and
@@ -184,25 +185,32 @@ def loss_pass(X, coef: np.ndarray, offset: np.ndarray, mean: np.ndarray, row_los
     Hessian-vector product passes ``[coef, direction]`` stacked). Returns
     ``(sum_b value_b, (X - mean)^T R, 1^T R)``: with ``offset = c - mean @ coef``,
     the scores are ``(X - mean) @ coef + c`` and these are the gradient of the
-    summed loss with respect to ``coef`` and ``c``.
+    summed loss with respect to ``coef`` and ``c``. ``mean=None`` means zero.
+    ``with_total=True`` returns ``(value, [X^T R; 1^T R])`` instead, one (d + 1, m) array.
     """
+    d = X.shape[1]
     if sp.issparse(X) or (X.dtype == np.float64 and X.size <= _BLOCK_BYTES // 8):  # one block: the lean path
-        scores = np.asarray(X @ coef, dtype=np.float64)
+        scores = X @ coef
         scores += offset
         value, residual = row_loss(scores, *row_data)
-        total = residual.sum(axis=0)
-        product = np.asarray(X.T @ residual, dtype=np.float64)
+        out = np.empty((d + 1, residual.shape[1]))
+        out[:d] = X.T @ residual
+        residual.sum(axis=0, out=out[d])
+    else:
+        value, out = 0.0, None
+        for rows in _row_blocks(X):
+            block = _block(X, rows)
+            scores = block @ coef
+            scores += offset
+            block_value, residual = row_loss(scores, *(a[rows] for a in row_data))
+            value += block_value
+            if out is None:
+                out = np.zeros((d + 1, residual.shape[1]))
+            out[:d] += block.T @ residual
+            out[d] += residual.sum(axis=0)
+    if with_total:
+        return value, out
+    product, total = out[:d], out[d]
+    if mean is not None:
         product -= mean[:, None] * total
-        return value, product, total
-    value, product, total = 0.0, None, None
-    for rows in _row_blocks(X):
-        block = _block(X, rows)
-        scores = block @ coef
-        scores += offset
-        block_value, residual = row_loss(scores, *(a[rows] for a in row_data))
-        value += block_value
-        block_product = block.T @ residual
-        block_total = residual.sum(axis=0)
-        product = block_product if product is None else product + block_product
-        total = block_total if total is None else total + block_total
-    return value, product - np.outer(mean, total), total
+    return value, product, total

@@ -141,6 +141,19 @@ class LinearObjective:
         self.n_coef = X.shape[1] * width
         self.size = self.n_coef + (width if intercept_scale is not None else 0)
         self._kept = None  # (theta, gradient) of the last forward pass
+        self._map = self._linear_map() if P.ndim == 2 else None
+
+    def _linear_map(self):
+        """``A`` with ``[W; offset] = A @ theta.reshape(-1, k)``: ``[[P, 0], [-mean P, c]]`` (without an intercept
+        parameter, ``[[P], [-mean P]]``). One product maps the parameters to the scores' coefficients, and
+        ``A^T`` maps the gradient back; the mean never touches ``X``."""
+        d = self.P.shape[0]
+        A = np.zeros((d + 1, d + (self.intercept_scale is not None)))
+        A[:d, :d] = self.P
+        A[d, :d] = -(self.mean @ self.P)
+        if self.intercept_scale is not None:
+            A[d, d] = self.intercept_scale
+        return A
 
     def _apply_P(self, V):
         return self.P @ V if self.P.ndim == 2 else self.P[:, None] * V
@@ -167,12 +180,26 @@ class LinearObjective:
         return gradient
 
     def value_and_gradient(self, theta):
+        if self._map is not None:
+            return self._mapped_value_and_gradient(theta)
         W, b = self.coefficients(theta)
         b -= self.mean @ W
         value, G, total = _data.loss_pass(self.X, W, b, self.mean, self.rows.value_and_residual, self.rows.row_data)
         if self.penalty:  # (skipped at 0: W may be huge when X is tiny)
             value += 0.5 * self.penalty * float(np.vdot(W, W))
         return value, self._gradient(G, total, W)
+
+    def _mapped_value_and_gradient(self, theta):
+        """:meth:`value_and_gradient` through the one linear map ``A`` (fewer numpy calls per step)."""
+        d = self.X.shape[1]
+        coefs = self._map @ theta.reshape(-1, self.width)
+        W, offset = coefs[:d], coefs[d]
+        value, raw = _data.loss_pass(self.X, W, offset, None, self.rows.value_and_residual, self.rows.row_data,
+                                     with_total=True)
+        if self.penalty:  # (skipped at 0: W may be huge when X is tiny)
+            value += 0.5 * self.penalty * float(np.vdot(W, W))
+            raw[:d] += self.penalty * W
+        return value, (self._map.T @ raw).ravel()
 
     def hessian_vector(self, theta, direction):
         """The Hessian at ``theta`` times ``direction``: one pass over ``X``."""
