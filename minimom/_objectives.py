@@ -86,15 +86,15 @@ class BinaryLogLoss:
 
 
 class MultinomialLogLoss:
-    """``sum_i w_i [logsumexp_k s_ik - s_i,y_i]`` with class scores ``s = z basis^T`` (one-hot ``Y``).
+    """``sum_i w_i [logsumexp_k s_ik - s_i,y_i]`` with class scores ``s = z basis^T``, ``y_i`` class indices.
 
     ``basis`` (K, K-1) is an orthonormal basis of the vectors summing to zero:
     the K - 1 scores ``z`` are the symmetric parametrization without the
-    direction that changes nothing.
+    direction that changes nothing. The labels are kept as integers (no n x K one-hot array).
     """
 
-    def __init__(self, Y, weights, basis):
-        self.row_data = (Y, weights[:, None])
+    def __init__(self, labels, weights, basis):
+        self.row_data = (np.asarray(labels, dtype=np.intp).reshape(-1, 1), weights[:, None])
         self.basis = basis
 
     def _probabilities(self, scores):
@@ -104,17 +104,19 @@ class MultinomialLogLoss:
         total = exp.sum(axis=1, keepdims=True)
         return logits, exp / total, np.log(total)
 
-    def value_and_residual(self, scores, Y, weights):
+    def value_and_residual(self, scores, labels, weights):
         logits, probability, log_total = self._probabilities(scores)
-        value = float(np.sum(weights * (log_total - np.sum(Y * logits, axis=1, keepdims=True))))
-        return value, (weights * (probability - Y)) @ self.basis
+        value = float(np.sum(weights * (log_total - np.take_along_axis(logits, labels, axis=1))))
+        np.put_along_axis(probability, labels, np.take_along_axis(probability, labels, axis=1) - 1.0, axis=1)
+        probability *= weights
+        return value, probability @ self.basis
 
-    def row_curvature(self, scores, Y, weights):
+    def row_curvature(self, scores, labels, weights):
         """Each row's mean curvature, ``w_i (1 - sum_k p_ik^2) / (K - 1)`` (the trace of its block over K - 1)."""
         _, probability, _ = self._probabilities(scores)
         return weights * (1 - np.sum(probability**2, axis=1, keepdims=True)) / self.basis.shape[1]
 
-    def curvature(self, scores, direction, Y, weights):
+    def curvature(self, scores, direction, labels, weights):
         _, probability, _ = self._probabilities(scores)
         change = direction @ self.basis.T
         hessian_change = probability * (change - np.sum(probability * change, axis=1, keepdims=True))

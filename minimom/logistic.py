@@ -167,7 +167,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         curvature = 0.25 if binary else 1.0 / n_classes  # the loss's curvature at zero
         basis = np.ones((1, 1)) if binary else _sum_zero_basis(n_classes)
         rows = (BinaryLogLoss((labels == 1).astype(np.float64), weights) if binary
-                else MultinomialLogLoss(np.eye(n_classes)[labels], weights, basis))
+                else MultinomialLogLoss(labels, weights, basis))
         objective, white = self._whitened(X, weights, curvature, penalty, rows, basis.shape[1])
         null_basis = white.null_basis
         x0 = self._start(previous, objective, white, objective.mean, basis, n_classes)

@@ -64,7 +64,7 @@ def test_internal_objective_gradient_and_hvp_match_autograd_chains(kind, loss):
     labels = rng.integers(0, 4 if loss == "multinomial" else 2, len(w))
     Y = rng.standard_normal((len(w), 1))
     rows = {"squared": lambda: SquaredError(Y, w), "binary": lambda: BinaryLogLoss(labels.astype(float), w),
-            "multinomial": lambda: MultinomialLogLoss(np.eye(4)[labels], w, basis)}[loss]()
+            "multinomial": lambda: MultinomialLogLoss(labels, w, basis)}[loss]()
     c = None if loss == "squared" else 1.7
     objective = LinearObjective(X, mean, P, 0.3, k, c, rows)
 
