@@ -14,7 +14,7 @@ autograd primitive) against the numpy floor: a hand-written logistic value-and-g
 data plus the two-line heavy ball, in a bare loop.
 
 Run:  python benchmarks/estimators.py [--quick]        (prints the tables)
-      python benchmarks/run.py --only g_estimator_speed (updates benchmarks/results.json)
+      python benchmarks/run.py --only h_estimator_speed (updates benchmarks/results.json)
 """
 
 from __future__ import annotations

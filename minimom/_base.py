@@ -79,6 +79,8 @@ def run_minimize(estimator, objective, x0, optimizer):
     """``minimize`` the internal objective; scikit-learn's ConvergenceWarning when it stops early."""
     res = minimize(objective, x0, optimizer=optimizer, maxiter=estimator.max_iter, tol=estimator.tol,
                    verbose=bool(estimator.verbose))
+    if res.status == "interrupted":  # minimize keeps the work; a fit stops the script, as scikit-learn's do
+        raise KeyboardInterrupt
     if res.status != "converged":
         warnings.warn(f"{type(estimator).__name__} did not converge: {res.message}", ConvergenceWarning,
                       stacklevel=3)

@@ -212,6 +212,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             maxiter = min(remaining, round_length) if rewhiten else remaining
             res = minimize(objective, x0, optimizer=optimizer, maxiter=maxiter, tol=self.tol,
                            verbose=bool(self.verbose))
+            if res.status == "interrupted":  # minimize keeps the work; a fit stops the script, as scikit-learn's do
+                raise KeyboardInterrupt
             n_iter, remaining = n_iter + res.nit, remaining - res.nit
             history.append(res.history)
             if res.status != "maxiter" or remaining <= 0:

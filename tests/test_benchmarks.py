@@ -18,7 +18,7 @@ def test_quick_benchmark_produces_every_row(tmp_path):
     assert done.returncode == 0, done.stderr
     results = json.loads(output.read_text())
     for section in ["a_quadratics", "b_estimators", "c_gradient_cost", "d_torch", "e_minibatch", "f_user_losses",
-                    "g_estimator_speed"]:
+                    "g_callback", "h_estimator_speed"]:
         assert results[section], section
         assert f"== {section} ==" in done.stdout
     for row in results["a_quadratics"]:
@@ -35,7 +35,7 @@ def test_quick_benchmark_produces_every_row(tmp_path):
         assert row["lb_ok"] == "yes", row
         assert (row["ratio"] is None) == (row["mm_ok"] != "yes")
     assert summary["lb_ok"] == len(problems) and summary["mm_ok"] == sum(r["mm_ok"] == "yes" for r in problems)
-    check_estimator_speed_rows(results["g_estimator_speed"])
+    check_estimator_speed_rows(results["h_estimator_speed"])
 
 
 def check_estimator_speed_rows(rows):
