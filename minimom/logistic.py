@@ -30,6 +30,8 @@ from ._whitening import FULL_MAX_FEATURES, inverse_apply, minimum_norm, safe_mom
 from .conjugate import ConjugateMomentum
 from .optimize import minimize
 
+_NEWTON_STEP_MAX = 100.0  # root-mean-square entry of -grad beyond which the first step is not taken as Newton's
+_COLLAPSED = 1e-8  # re-whiten only while the curvature is above this fraction of its value at zero
 _ROUNDING_GRADIENT = 1e-10  # an internal gradient this small is at float64's resolution of this objective
 
 
@@ -43,7 +45,9 @@ class _WhitenedMomentum(ConjugateMomentum):
 
     def update(self, grad, state, params):
         step, new_state = super().update(grad, state, params)
-        if state.x is None:
+        # Only where the Newton step is of sane length: on separable data the curvature has vanished and the
+        # whitened gradient can be huge; there (and on the line search's retry) keep the generic unit step.
+        if state.x is None and float(grad @ grad) <= _NEWTON_STEP_MAX**2 * grad.size:
             step = -grad
             new_state = new_state._replace(step=step)
         return step, new_state
@@ -171,7 +175,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         objective, white = self._whitened(X, weights, curvature, penalty, rows, basis.shape[1])
         null_basis = white.null_basis
         x0 = self._start(previous, objective, white, objective.mean, basis, n_classes)
-        objective, res, n_iter, history = self._minimize(objective, x0, X, penalty, rows)
+        objective, res, n_iter, history = self._minimize(objective, x0, X, penalty, rows, curvature)
         W, b = objective.coefficients(res.x)
         W = minimum_norm(W, null_basis)
         intercept = b - objective.mean @ W
@@ -194,7 +198,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         intercept_scale = 1 / math.sqrt(curvature) if self.fit_intercept else None
         return LinearObjective(X, moments.mean, white.P, penalty, width, intercept_scale, rows), white
 
-    def _minimize(self, objective, x0, X, penalty, rows):
+    def _minimize(self, objective, x0, X, penalty, rows, curvature_at_zero):
         """``minimize`` in rounds: with the default optimizer and a penalty, re-whiten at the iterate between rounds.
 
         The logistic curvature falls as the fit improves, so the whitening made
@@ -218,7 +222,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             history.append(res.history)
             if res.status != "maxiter" or remaining <= 0:
                 break
-            objective, x0 = self._rewhitened(objective, res.x, X, penalty, rows)
+            objective, x0 = self._rewhitened(objective, res.x, X, penalty, rows, curvature_at_zero)
         # A line search that cannot decrease the loss with the gradient at rounding level has converged
         # as far as float64 allows (the message says so): no warning then.
         at_rounding = res.status in ("no_decrease", "step_collapsed") and _inf_norm(res.jac) <= _ROUNDING_GRADIENT
@@ -226,13 +230,15 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             warnings.warn(f"LogisticRegression did not converge: {res.message}", ConvergenceWarning, stacklevel=3)
         return objective, res, n_iter, np.concatenate(history)
 
-    def _rewhitened(self, objective, x, X, penalty, rows):
+    def _rewhitened(self, objective, x, X, penalty, rows, curvature_at_zero):
         """The objective whitened for its Hessian at ``x``, and ``x`` in the new coordinates."""
         W, b = objective.coefficients(x)
         scores = _data.matmul(X, W, b - objective.mean @ W)
         curvatures = rows.row_curvature(scores, *rows.row_data).ravel()
         total = float(curvatures.sum())
-        if not (1e-200 < total < np.inf):  # the curvature has vanished (e.g. one class left): keep the whitening
+        if not (_COLLAPSED * curvature_at_zero < total < np.inf):
+            # The curvature has vanished (separated or single-class data): the Hessian is the penalty alone,
+            # which no whitening of the data can represent. Keep the current whitening.
             return objective, x
         # A trace of the first weights keeps every row's direction alive where the curvature has collapsed.
         curvatures += 1e-9 * total * rows.row_data[1].ravel()

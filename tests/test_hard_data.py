@@ -120,3 +120,12 @@ def test_ridge_refuses_an_infinite_alpha_as_sklearn_does():
         sk.Ridge(alpha=np.inf).fit(X * 1e300, y)
     with pytest.raises(InvalidParameterError, match="alpha"):
         mm.Ridge(alpha=np.inf).fit(X * 1e300, y)
+
+
+def test_separable_data_with_a_vanishing_penalty_fits_without_warnings():
+    # scikit-learn's test_newton_cholesky_fallback_to_lbfgs: lbfgs converges here without a warning; so must we.
+    X, y = datasets.make_classification(n_samples=10, n_features=20, random_state=42)
+    ours = fit_quietly(mm.LogisticRegression(C=1e30), X, y)
+    ref = sk.LogisticRegression(C=1e30, solver="lbfgs").fit(X, y)
+    np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
+    assert ours.score(X, y) == 1.0
