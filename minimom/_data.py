@@ -194,8 +194,11 @@ def loss_pass(X, coef: np.ndarray, offset, mean: np.ndarray | None, row_loss: Ro
         scores += offset
         value, residual = row_loss(scores, *row_data)
         out = np.empty((d + 1, residual.shape[1]))
-        out[:d] = X.T @ residual
-        residual.sum(axis=0, out=out[d])
+        if sp.issparse(X):
+            out[:d] = X.T @ residual
+        else:
+            np.matmul(X.T, residual, out=out[:d])
+        np.add.reduce(residual, axis=0, out=out[d])
     else:
         value, out = 0.0, None
         for rows in _row_blocks(X):
