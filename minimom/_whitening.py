@@ -38,6 +38,7 @@ class Whitening:
     eigenvalues: np.ndarray
     moments: _data.Moments
     prescale: np.ndarray | None
+    factors: tuple | None = None  # (active, vectors, inverse_root, scale): P = S Q diag(r) Q^T on the active columns
 
 
 def safe_moments(X, weights, targets=None, centre=True, full=True) -> tuple[_data.Moments, np.ndarray | None]:
@@ -94,7 +95,7 @@ def whitening(moments: _data.Moments, prescale, curvature: float, penalty: float
     null[active] = vectors[:, ~kept] * scale[active, None]
     if null.shape[1]:
         null, _ = np.linalg.qr(null)
-    return Whitening(P, null, eigenvalues, moments, prescale)
+    return Whitening(P, null, eigenvalues, moments, prescale, (active, vectors, inverse_root, scale))
 
 
 def minimum_norm(coef: np.ndarray, null_basis: np.ndarray) -> np.ndarray:
@@ -105,8 +106,17 @@ def minimum_norm(coef: np.ndarray, null_basis: np.ndarray) -> np.ndarray:
 
 
 def inverse_apply(whitening: Whitening, W: np.ndarray) -> np.ndarray:
-    """``V`` with ``P V`` closest to ``W`` (for warm starts and re-whitening): least squares through ``P``."""
+    """``V`` with ``P V`` closest to ``W`` (for warm starts and re-whitening).
+
+    From the eigen-decomposition when ``P`` is invertible on its active columns,
+    ``V = Q diag(1 / r) Q^T S^-1 W`` there; otherwise least squares through ``P``.
+    """
     P = whitening.P
     if P.ndim == 1:
         return np.where(P[:, None] != 0, W / np.where(P[:, None] != 0, P[:, None], 1.0), 0.0)
+    if whitening.factors is not None and np.all(whitening.factors[2] > 0):
+        active, vectors, inverse_root, scale = whitening.factors
+        V = np.zeros_like(W, dtype=np.float64)
+        V[active] = vectors @ ((vectors.T @ (W[active] / scale[active, None])) / inverse_root[:, None])
+        return V
     return np.linalg.lstsq(P, W, rcond=None)[0]
