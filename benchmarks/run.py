@@ -22,6 +22,7 @@ from pathlib import Path
 import autograd.numpy as anp
 import numpy as np
 from autograd import value_and_grad
+from estimators import bench_estimator_speed  # section h (issue 11), a module of its own
 from scipy.special import expit
 from sklearn import datasets
 from sklearn import linear_model as sk
@@ -269,6 +270,7 @@ SECTIONS = {
     "e_minibatch": bench_minibatch,
     "f_user_losses": bench_user_losses,
     "g_callback": bench_callback,
+    "h_estimator_speed": bench_estimator_speed,
 }
 
 

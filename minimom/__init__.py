@@ -15,6 +15,7 @@ from .curvature import Curvature
 from .linear_model import LinearRegression, LogisticRegression, Ridge
 from .optimize import TracingError, minimize
 from .optimizers import GradientDescent, Momentum, Optimizer, TunedMomentum
+from .products import dot
 from .result import OptimizeResult
 
 __version__ = "0.1.0"
@@ -34,6 +35,7 @@ __all__ = [
     "TracingError",
     "TunedMomentum",
     "compare",
+    "dot",
     "minimize",
     "schedules",
 ]
