@@ -14,6 +14,7 @@ from .linear_model import LinearRegression, LogisticRegression, Ridge
 from .optimize import TracingError, minimize
 from .optimizers import Adam, GradientDescent, Momentum, Optimizer
 from .result import OptimizeResult
+from .rowsum import RowSum
 
 __version__ = "0.1.0"
 
@@ -28,6 +29,7 @@ __all__ = [
     "OptimizeResult",
     "Optimizer",
     "Ridge",
+    "RowSum",
     "TracingError",
     "compare",
     "minimize",

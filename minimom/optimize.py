@@ -16,6 +16,7 @@ from ._pytree import _flatten_x0
 from .curvature import Curvature
 from .optimizers import Momentum
 from .result import STATUS_MESSAGES, OptimizeResult
+from .rowsum import _needs_row_sum
 
 __all__ = ["minimize", "TracingError"]  # TracingError is defined in _checks
 
@@ -83,6 +84,7 @@ def minimize(fun: Callable[..., Any], x0: Any, *, args: tuple = (), optimizer: A
     _check_protocol(optimizer)
     if not isinstance(args, tuple):
         args = (args,)
+    _needs_row_sum(fun, args)
     x, unflatten, restore = _flatten_x0(x0)
 
     def flat_fun(flat, *fargs):
