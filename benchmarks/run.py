@@ -21,6 +21,7 @@ from pathlib import Path
 import autograd.numpy as anp
 import numpy as np
 from autograd import value_and_grad
+from dask_fit import bench_dask_fit  # benchmarks/dask_fit.py: data beyond memory (dask, memmap)
 from scipy.special import expit
 from sklearn import datasets
 from sklearn import linear_model as sk
@@ -242,6 +243,7 @@ SECTIONS = {
     "c_gradient_cost": bench_gradient_cost,
     "d_torch": bench_torch,
     "e_minibatch": bench_minibatch,
+    "f_dask_fit": bench_dask_fit,
 }
 
 
