@@ -15,3 +15,12 @@ def spd_problem(d: int, kappa: float, seed: int):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A 2-worker distributed LocalCluster for the dask tests, started and closed by the tests themselves."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+    with cluster, distributed.Client(cluster) as client:
+        yield client

@@ -16,11 +16,9 @@ distributed = pytest.importorskip("distributed")
 pytestmark = pytest.mark.dask
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
-    with cluster, distributed.Client(cluster) as client:
-        yield client
+@pytest.fixture
+def client(dask_client):
+    return dask_client
 
 
 @pytest.fixture
