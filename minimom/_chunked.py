@@ -11,6 +11,7 @@ the summed result comes back. dask is imported only when dask input arrives.
 
 from __future__ import annotations
 
+import functools
 import mmap
 from collections.abc import Callable, Sequence
 
@@ -125,13 +126,13 @@ def _local_blocks(args: Sequence, rows: Sequence[bool], n: int, block_rows: int 
 
 
 def _add(total, part):
-    return part if total is None else tuple(t + p for t, p in zip(total, part))
+    return tuple(t + p for t, p in zip(total, part))
 
 
-def _sum_parts(parts):
-    total = None
-    for part in parts:
-        total = _add(total, part)
+def _merge_all(combine, parts):
+    total = parts[0]
+    for part in parts[1:]:
+        total = tuple(combine(total, part))
     return total
 
 
@@ -143,6 +144,12 @@ def _block_sum(func: Callable, args: Sequence, *, names: Sequence[str] | None = 
     pass whole to every block. Dask row arrays must all be dask arrays with the
     same row chunks; each chunk is one task and only the sum comes back.
     """
+    return _block_reduce(func, args, combine=_add, names=names, block_rows=block_rows)
+
+
+def _block_reduce(func: Callable, args: Sequence, *, combine: Callable, names: Sequence[str] | None = None,
+                  block_rows: int | None = None) -> tuple:
+    """The blocks' results of ``func`` merged pairwise by ``combine`` (on the workers, for dask arrays)."""
     rows, n = _row_arrays(args)
     if n is None:
         return tuple(func(*args))
@@ -154,8 +161,12 @@ def _block_sum(func: Callable, args: Sequence, *, names: Sequence[str] | None = 
         nblocks = len(next(b for b in blocks if b is not None))
         task = dask.delayed(func, pure=True)
         parts = [task(*(b[i] if b is not None else a for a, b in zip(args, blocks))) for i in range(nblocks)]
-        return dask.compute(_tree_sum(dask, parts))[0]
-    return _sum_parts(func(*block) for block in _local_blocks(args, rows, n, block_rows))
+        return dask.compute(_tree_reduce(dask, parts, combine))[0]
+    total = None
+    for block in _local_blocks(args, rows, n, block_rows):
+        part = tuple(func(*block))
+        total = part if total is None else tuple(combine(total, part))
+    return total
 
 
 def _dask_blocks(a):
@@ -165,9 +176,9 @@ def _dask_blocks(a):
     return a.to_delayed().reshape(len(a.chunks[0]), -1)[:, 0].tolist()
 
 
-def _tree_sum(dask, parts, fan_in: int = 8):
-    """Add up delayed results in a tree, on the workers: every task receives at most ``fan_in`` small arrays."""
-    add = dask.delayed(_sum_parts, pure=True)
+def _tree_reduce(dask, parts, combine, fan_in: int = 8):
+    """Merge delayed results in a tree, on the workers: every task receives at most ``fan_in`` small results."""
+    merge = dask.delayed(functools.partial(_merge_all, combine), pure=True)
     while len(parts) > 1:
-        parts = [add(parts[i:i + fan_in]) for i in range(0, len(parts), fan_in)]
+        parts = [merge(parts[i:i + fan_in]) for i in range(0, len(parts), fan_in)]
     return parts[0]

@@ -28,6 +28,9 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from . import losses
 from ._checks import _check_protocol
+from ._chunked import _is_dask
+from ._out_of_core import is_out_of_core
+from ._out_of_core_models import fit_least_squares, fit_logistic, predict_lazily
 from .optimize import minimize
 from .optimizers import Momentum
 
@@ -108,6 +111,8 @@ class _LeastSquares(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None):
         """Fit the model; ``y`` may have one column per target. Returns ``self``."""
         _check_hyperparameters(self, tol=(0.0, True), **self._bounds)
+        if is_out_of_core(X):  # a dask array or a memmap: fitted chunk by chunk
+            return fit_least_squares(self, X, y, sample_weight)
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, multi_output=True)
         weights, sw_sum = _weights(sample_weight, X)
         Y = y.reshape(len(y), -1).astype(np.float64)
@@ -134,6 +139,8 @@ class _LeastSquares(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
     def predict(self, X):
         """Predict with the fitted linear model: ``X @ coef_.T + intercept_``."""
+        if _is_dask(X):
+            return predict_lazily(self, X, "predict")
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return X @ self.coef_.T + self.intercept_
@@ -278,6 +285,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None):
         """Fit the model. Returns ``self``."""
         _check_hyperparameters(self, C=(0.0, False), tol=(0.0, True))
+        if is_out_of_core(X):  # a dask array or a memmap: fitted chunk by chunk
+            return fit_logistic(self, X, y, sample_weight)
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         encoder = LabelEncoder()
@@ -323,6 +332,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X):
         """Class scores ``X @ coef_.T + intercept_``: shape (n,) for two classes, else (n, n_classes)."""
+        if _is_dask(X):
+            return predict_lazily(self, X, "decision_function")
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         scores = X @ self.coef_.T + self.intercept_
@@ -330,12 +341,16 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """The most probable class of each sample."""
+        if _is_dask(X):
+            return predict_lazily(self, X, "predict")
         scores = self.decision_function(X)
         index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
         return self.classes_[index]
 
     def predict_log_proba(self, X):
         """Log-probabilities of the classes, shape (n, n_classes), computed stably."""
+        if _is_dask(X):
+            return predict_lazily(self, X, "predict_log_proba")
         scores = self.decision_function(X)
         if scores.ndim == 1:
             return -np.logaddexp(0.0, np.column_stack([scores, -scores]))
@@ -343,6 +358,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         """Probabilities of the classes, shape (n, n_classes)."""
+        if _is_dask(X):
+            return predict_lazily(self, X, "predict_proba")
         scores = self.decision_function(X)
         if scores.ndim == 1:
             scores = np.column_stack([np.zeros_like(scores), scores])
