@@ -2,6 +2,7 @@
 
 Run:  python benchmarks/run.py            (full run, about 5 minutes on 2 cores)
       python benchmarks/run.py --quick    (smoke run: small sizes, few repeats)
+      python benchmarks/run.py --only f_user_losses   (one section; see also benchmarks/user_losses.py)
 
 Prints one table per section and writes every row to benchmarks/results.json
 (or --output). Times are medians of interleaved repeats.
@@ -26,6 +27,7 @@ from scipy.special import expit
 from sklearn import datasets
 from sklearn import linear_model as sk
 from sklearn.preprocessing import StandardScaler
+from user_losses import bench_user_losses  # section f, a module of its own (benchmarks/ is on sys.path)
 
 import minimom as mm
 from minimom import losses
@@ -243,7 +245,8 @@ SECTIONS = {
     "c_gradient_cost": bench_gradient_cost,
     "d_torch": bench_torch,
     "e_minibatch": bench_minibatch,
-    "f_dask_fit": bench_dask_fit,
+    "f_user_losses": bench_user_losses,
+    "g_dask_fit": bench_dask_fit,
 }
 
 

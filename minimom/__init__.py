@@ -8,11 +8,14 @@
 """
 
 from . import schedules
+from .adam import Adam
 from .comparison import ComparisonReport, compare
+from .conjugate import ConjugateMomentum
 from .curvature import Curvature
 from .linear_model import LinearRegression, LogisticRegression, Ridge
 from .optimize import TracingError, minimize
-from .optimizers import Adam, GradientDescent, Momentum, Optimizer
+from .optimizers import GradientDescent, Momentum, Optimizer, TunedMomentum
+from .products import dot
 from .result import OptimizeResult
 from .rowsum import RowSum
 
@@ -21,6 +24,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Adam",
     "ComparisonReport",
+    "ConjugateMomentum",
     "Curvature",
     "GradientDescent",
     "LinearRegression",
@@ -31,7 +35,9 @@ __all__ = [
     "Ridge",
     "RowSum",
     "TracingError",
+    "TunedMomentum",
     "compare",
+    "dot",
     "minimize",
     "schedules",
 ]

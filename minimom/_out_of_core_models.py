@@ -9,6 +9,8 @@ on the workers), numpy arrays for a memmap.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
@@ -19,7 +21,7 @@ from . import _dask_data
 from ._chunked import _dask, _is_dask
 from ._out_of_core import whitened_fit
 
-__all__ = ["fit_least_squares", "fit_logistic", "predict_lazily"]
+__all__ = ["fit_least_squares", "fit_logistic", "lazy_on_dask", "predict_lazily"]
 
 
 def _check(estimator, X, y, sample_weight, **kwargs):
@@ -147,6 +149,18 @@ def fit_logistic(estimator, X, y, sample_weight):
     estimator.n_iter_ = np.array([res.nit], dtype=np.int32)
     estimator.loss_curve_, estimator.optimizer_, estimator.n_passes_ = res.history, res.optimizer, passes
     return estimator
+
+
+def lazy_on_dask(method):
+    """Decorate a prediction method so that dask ``X`` gives a lazy dask array, computed chunk by chunk."""
+
+    @functools.wraps(method)
+    def wrapper(self, X):
+        if _is_dask(X):
+            return predict_lazily(self, X, method.__name__)
+        return method(self, X)
+
+    return wrapper
 
 
 def predict_lazily(estimator, X, method: str):

@@ -27,6 +27,9 @@ class Curvature:
         A factor applied to :meth:`extremes`' largest eigenvalue. ``minimize``
         raises it when a self-tuned run diverges, so the optimizer re-tunes
         more cautiously from the last good iterate.
+    stochastic : bool, default=False
+        True in mini-batch mode: the optimizer will see noisy gradients, so it
+        must not rely on line searches.
 
     Examples
     --------
@@ -37,10 +40,12 @@ class Curvature:
     (10.0, 1.0)
     """
 
-    def __init__(self, hvp: Callable[[np.ndarray], np.ndarray], params: np.ndarray, safety: float = 1.0):
+    def __init__(self, hvp: Callable[[np.ndarray], np.ndarray], params: np.ndarray, safety: float = 1.0,
+                 stochastic: bool = False):
         self.hvp = hvp
         self.params = params
         self.safety = safety
+        self.stochastic = stochastic
         self._extremes = None
 
     def extremes(self, steps: int = 100) -> tuple[float, float]:
@@ -59,7 +64,7 @@ class Curvature:
         return largest * self.safety, smallest
 
     def __repr__(self) -> str:
-        return f"Curvature(size={self.params.size}, safety={self.safety})"
+        return f"Curvature(size={self.params.size}, safety={self.safety}, stochastic={self.stochastic})"
 
 
 def _lanczos_extremes(hvp, size: int, steps: int) -> tuple[float, float]:

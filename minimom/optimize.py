@@ -11,6 +11,7 @@ from autograd import make_hvp, value_and_grad
 
 from ._batches import _Batches
 from ._checks import TracingError, _check_options, _check_protocol, _first_evaluation
+from ._linesearch import SearchFailed, wolfe_search
 from ._progress import _Progress
 from ._pytree import _flatten_x0
 from .curvature import Curvature
@@ -127,7 +128,7 @@ class _Run:
                 hvp_at_x.append(make_hvp(self.flat_fun)(x, *args)[0])
             return hvp_at_x[0](v)
 
-        return calibrate(Curvature(hvp, x, safety=safety))
+        return calibrate(Curvature(hvp, x, safety=safety, stochastic=self.batches is not None))
 
     def result(self) -> OptimizeResult:
         # Overflow and NaN are expected in a diverging run, which is detected and reported.
@@ -147,12 +148,26 @@ class _Run:
         return self._result(status)
 
     def _loop(self) -> str:
-        # A self-tuned optimizer (its calibrate returned a tuned copy) is re-tuned from
-        # the best iterate when the run diverges or stalls; numbers given run as given.
-        guard = _Guard(self.iterate) if self.optimizer is not self.base_optimizer else None
+        self.c2 = _curvature_constant(self.optimizer)
+        searching = self.c2 is not None
+        if searching and self.batches is not None:
+            raise ValueError(
+                f"{self.optimizer!r} searches along its steps, which needs full-batch gradients: line searches "
+                "break on noisy mini-batch gradients. Use Momentum() in mini-batch mode, or drop batch_size."
+            )
+        # A self-tuned step rule (its calibrate returned a tuned copy) is re-tuned from the best
+        # iterate when the run diverges or stalls; numbers given run as given, and a line search
+        # needs no guard: it only ever accepts a finite, lower point.
+        tuned = self.optimizer is not self.base_optimizer and not searching
+        guard = _Guard(self.iterate) if tuned else None
+        advance = self._search if searching else self._advance
         state, update = self.optimizer.init(self.x), self.optimizer.update
         while self.nit < self.maxiter:
-            x, state, loss, grad = self._advance(update, state)
+            try:
+                x, state, loss, grad = advance(update, state)
+            except SearchFailed as failed:  # keep the lowest point the search found, then stop
+                return (failed.point is not None and self._accept(*failed.point, _inf_norm(failed.point[2]))
+                        or failed.status)
             gnorm = _inf_norm(grad)  # once per iteration: it tells finiteness, convergence and progress
             finite = math.isfinite(loss) and math.isfinite(gnorm)
             if finite:
@@ -179,6 +194,27 @@ class _Run:
         loss, grad = self.value_and_grad(x, *self.args)
         self.nfev += 1
         return x, state, loss, grad
+
+    def _search(self, update, state):
+        """One step scaled by a strong Wolfe line search (full batch): the optimizer proposes, the search scales.
+
+        When the search finds no decrease, the optimizer starts over from a fresh
+        state at the current point (for quasi-Newton methods: steepest descent) and
+        the search tries once more before the run ends with "no_decrease".
+        """
+        step, state = update(self.grad, state, self.x)
+        try:
+            x, loss, grad = wolfe_search(self._evaluate, self.x, self.loss, self.grad, step, self.c2)
+        except SearchFailed as failed:
+            if failed.status != "no_decrease":
+                raise
+            step, state = update(self.grad, self.optimizer.init(self.x), self.x)
+            x, loss, grad = wolfe_search(self._evaluate, self.x, self.loss, self.grad, step, self.c2)
+        return x, state, loss, grad
+
+    def _evaluate(self, x):
+        self.nfev += 1
+        return self.value_and_grad(x, *self.args)
 
     @property
     def iterate(self) -> tuple:
@@ -255,6 +291,19 @@ class _Guard:
             self.safety *= 4.0
         self.retunes, self.since_progress, self.tuned_at = self.retunes + 1, 0, self.best[1]
         return self.safety
+
+
+def _curvature_constant(optimizer) -> float | None:
+    """The strong Wolfe ``c2`` an optimizer asks for with its ``line_search`` attribute (True: 0.9), or None."""
+    c2 = getattr(optimizer, "line_search", None)
+    if c2 is None or c2 is False:
+        return None
+    c2 = 0.9 if c2 is True else c2
+    if not (isinstance(c2, (float, int)) and 1e-4 < c2 < 1):
+        raise TypeError(f"{optimizer!r}.line_search must be True or the strong Wolfe curvature constant, a number "
+                        f"in (1e-4, 1) such as 0.9, got {c2!r}; leave it unset for an optimizer that takes its own "
+                        "steps.")
+    return float(c2)
 
 
 def _inf_norm(grad) -> float:

@@ -26,7 +26,7 @@ import numpy as np
 
 from .curvature import Curvature
 
-__all__ = ["Optimizer", "Momentum", "GradientDescent", "Adam"]
+__all__ = ["Optimizer", "Momentum", "TunedMomentum", "GradientDescent"]
 
 LearningRate = float | Callable[[int], float]
 
@@ -154,10 +154,25 @@ class Momentum(Optimizer):
         self.nesterov = bool(nesterov)
         self.restart = restart
 
-    def calibrate(self, curvature: Curvature) -> Momentum:
-        """Return a copy with every "auto" hyperparameter resolved from ``curvature`` (``self`` if none is)."""
+    def calibrate(self, curvature: Curvature) -> Optimizer:
+        """Resolve "auto": the per-step method in full batch, else the curvature-tuned rule (``self`` if no "auto").
+
+        Full-batch ``Momentum()`` (both "auto", no Nesterov) becomes
+        :class:`minimom.ConjugateMomentum`, which picks the learning rate and the
+        momentum at every step. Otherwise (mini-batch mode, Nesterov, or one
+        number given) the "auto" values are tuned once from the curvature at the
+        start, as :class:`TunedMomentum` does.
+        """
         if "auto" not in (self.learning_rate, self.momentum):
             return self
+        if self.learning_rate == self.momentum == "auto" and not self.nesterov and not curvature.stochastic:
+            from .conjugate import ConjugateMomentum  # conjugate builds on this module
+
+            return ConjugateMomentum()
+        return self._tune(curvature)
+
+    def _tune(self, curvature: Curvature) -> Momentum:
+        """A copy with every "auto" hyperparameter resolved from the curvature at the start."""
         tuned = copy.copy(self)
         if self.restart is None:
             # The tuned heavy ball oscillates by design on quadratics: restarting it would
@@ -211,6 +226,31 @@ class Momentum(Optimizer):
         return step, MomentumState(velocity, step_count + 1, since_restart + 1)
 
 
+class TunedMomentum(Momentum):
+    r"""The heavy ball (or Nesterov) with "auto" values tuned once from the curvature at the start.
+
+    The same rule and parameters as :class:`Momentum`; "auto" always means the
+    textbook optimum for the quadratic model at the starting point (see
+    :class:`Momentum`'s Notes), in full batch as in mini-batch mode. This was
+    ``Momentum()``'s default before the per-step method; it needs no line search,
+    so it suits losses that are cheap to differentiate but whose value is noisy.
+
+    Examples
+    --------
+    >>> import autograd.numpy as anp
+    >>> import numpy as np
+    >>> import minimom as mm
+    >>> res = mm.minimize(lambda x: anp.sum(np.arange(1.0, 4.0) * x ** 2), np.ones(3),
+    ...                   optimizer=mm.TunedMomentum())
+    >>> res.status, round(res.optimizer.momentum, 3)
+    ('converged', 0.072)
+    """
+
+    def calibrate(self, curvature: Curvature) -> Momentum:
+        """Return a copy with every "auto" hyperparameter resolved from ``curvature`` (``self`` if none is)."""
+        return self._tune(curvature) if "auto" in (self.learning_rate, self.momentum) else self
+
+
 class GradientDescent(Momentum):
     """Plain gradient descent, ``step = -learning_rate(t) * grad``: :class:`Momentum` with ``momentum=0``.
 
@@ -234,45 +274,3 @@ class GradientDescent(Momentum):
 
     def __repr__(self) -> str:
         return f"GradientDescent(learning_rate={self.learning_rate!r})"
-
-
-class AdamState(NamedTuple):
-    mean: np.ndarray
-    square: np.ndarray
-    step_count: int
-
-
-class Adam(Optimizer):
-    """Adam (Kingma & Ba, 2015), written only against the public protocol.
-
-    ``m = b1*m + (1-b1)*g``; ``s = b2*s + (1-b2)*g**2``;
-    ``step = -lr(t) * m_hat / (sqrt(s_hat) + eps)`` with bias-corrected
-    ``m_hat = m / (1 - b1**(t+1))``, ``s_hat = s / (1 - b2**(t+1))``.
-
-    Parameters
-    ----------
-    learning_rate : float or callable, default=0.001
-    beta1, beta2 : float in [0, 1), default=0.9, 0.999
-    eps : float > 0, default=1e-8
-    """
-
-    def __init__(self, learning_rate: LearningRate = 0.001, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8):
-        self.learning_rate = _check_learning_rate(learning_rate, allow_auto=False)
-        self.beta1 = _check_momentum(beta1, allow_auto=False)
-        self.beta2 = _check_momentum(beta2, allow_auto=False)
-        if not (isinstance(eps, (int, float)) and eps > 0):
-            raise ValueError(f"eps must be a number > 0, got {eps!r}.")
-        self.eps = float(eps)
-
-    def init(self, params: np.ndarray) -> AdamState:
-        return AdamState(np.zeros_like(params), np.zeros_like(params), 0)
-
-    def update(self, grad: np.ndarray, state: AdamState, params: np.ndarray):
-        mean, square, t = state
-        rate = self.learning_rate(t) if callable(self.learning_rate) else self.learning_rate
-        mean = self.beta1 * mean + (1 - self.beta1) * grad
-        square = self.beta2 * square + (1 - self.beta2) * grad**2
-        mean_hat = mean / (1 - self.beta1 ** (t + 1))
-        square_hat = square / (1 - self.beta2 ** (t + 1))
-        return -rate * mean_hat / (np.sqrt(square_hat) + self.eps), AdamState(mean, square, t + 1)

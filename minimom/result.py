@@ -17,6 +17,19 @@ STATUS_MESSAGES = {
         "Diverged: the loss or its gradient became non-finite at iteration {nit}; x is "
         "the last iterate with a finite loss. Try a smaller learning rate (the optimizer's learning_rate)."
     ),
+    "no_decrease": (
+        "Stopped after {nit} iterations: the line search found no decrease along the step from x, with the "
+        "gradient's infinity norm {gnorm:.3g} still above tol={tol:.3g}. The loss may be non-smooth there or its "
+        "gradient inaccurate, or x is as close to a minimum as floating point can resolve; more iterations "
+        "will not help. x is the lowest point found: loosen tol if it is good enough, or smooth the loss."
+    ),
+    "step_collapsed": (
+        "Stopped after {nit} iterations: the line search's step size collapsed to the resolution of floating "
+        "point without flattening the slope, with the gradient's infinity norm {gnorm:.3g} still above "
+        "tol={tol:.3g}. The loss is likely non-smooth (a kink, e.g. abs or max) near x, or its gradient "
+        "inaccurate; more iterations will not help. x is the lowest point found: smooth the loss (e.g. a "
+        "Huber or softplus form) or loosen tol if x is good enough."
+    ),
     "interrupted": (
         "Interrupted by the user (KeyboardInterrupt) after {nit} iterations; x is the "
         "last iterate with a finite loss."
@@ -37,7 +50,8 @@ class OptimizeResult(dict):
     success : bool, whether the run ended as asked (converged or stopped by
         the callback).
     status : str, one of ``"converged"``, ``"maxiter"``, ``"callback"``,
-        ``"diverged"``, ``"interrupted"``.
+        ``"diverged"``, ``"no_decrease"``, ``"step_collapsed"``,
+        ``"interrupted"``.
     message : str, a sentence saying why the run ended.
     history : ndarray, the loss after every iteration (per epoch in
         mini-batch mode).

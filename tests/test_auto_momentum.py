@@ -1,4 +1,5 @@
-"""Momentum("auto"): the textbook values on quadratics with known curvature, and safe runs elsewhere."""
+"""Curvature-tuned momentum (TunedMomentum, and Momentum with one "auto"): the textbook values on
+quadratics with known curvature, and safe runs elsewhere. The per-step default is in test_conjugate.py."""
 
 import copy
 import math
@@ -21,7 +22,7 @@ def quadratic(x, a, b):
 def test_auto_resolves_to_the_textbook_values(d, kappa):
     a, b = spd_problem(d, kappa, seed=d)  # eigenvalues exactly 1 .. kappa
     big, small = kappa, 1.0
-    heavy = mm.minimize(quadratic, np.zeros(d), args=(a, b), maxiter=1).optimizer
+    heavy = mm.minimize(quadratic, np.zeros(d), args=(a, b), maxiter=1, optimizer=mm.TunedMomentum()).optimizer
     assert heavy.learning_rate == pytest.approx(4 / (math.sqrt(big) + math.sqrt(small)) ** 2, rel=0.05)
     textbook_beta = ((math.sqrt(big) - math.sqrt(small)) / (math.sqrt(big) + math.sqrt(small))) ** 2
     assert heavy.momentum == pytest.approx(textbook_beta, rel=0.05)
@@ -107,9 +108,10 @@ def test_auto_retunes_when_the_start_overestimates_the_step():
     start_curvature = 1 / np.cosh(3.0) ** 2
     cycling = mm.minimize(loss, np.zeros(5), optimizer=mm.GradientDescent(1 / start_curvature), maxiter=2000)
     assert cycling.status == "maxiter" and cycling.fun > 1.0
-    res = mm.minimize(loss, np.zeros(5), maxiter=5000)
-    assert res.status == "converged"
-    np.testing.assert_allclose(res.x, 3.0, atol=1e-6)
+    for optimizer in (mm.TunedMomentum(), None):
+        res = mm.minimize(loss, np.zeros(5), maxiter=5000, optimizer=optimizer)
+        assert res.status == "converged"
+        np.testing.assert_allclose(res.x, 3.0, atol=1e-6)
 
 
 def test_auto_handles_a_concave_start():
@@ -118,14 +120,15 @@ def test_auto_handles_a_concave_start():
         return (x[0] ** 2 + x[1] - 11) ** 2 + (x[0] + x[1] ** 2 - 7) ** 2
 
     minima = np.array([[3.0, 2.0], [-2.805118, 3.131312], [-3.779310, -3.283186], [3.584428, -1.848126]])
-    for nesterov in (False, True):
-        res = mm.minimize(himmelblau, np.zeros(2), optimizer=mm.Momentum(nesterov=nesterov), maxiter=5000)
+    for optimizer in (mm.Momentum(), mm.TunedMomentum(), mm.Momentum(nesterov=True)):
+        res = mm.minimize(himmelblau, np.zeros(2), optimizer=optimizer, maxiter=5000)
         assert res.status == "converged" and res.fun < 1e-10
         assert np.min(np.max(np.abs(minima - res.x), axis=1)) < 1e-5
 
 
 def test_auto_from_a_flat_start():
     # Zero curvature at x0 = 0: minimum of x**4 - x at x = 4**(-1/3).
-    res = mm.minimize(lambda x: anp.sum(x**4) - anp.sum(x), np.zeros(3), maxiter=5000)
-    assert res.status == "converged"
-    np.testing.assert_allclose(res.x, 4 ** (-1 / 3), atol=1e-6)
+    for optimizer in (None, mm.TunedMomentum()):
+        res = mm.minimize(lambda x: anp.sum(x**4) - anp.sum(x), np.zeros(3), maxiter=5000, optimizer=optimizer)
+        assert res.status == "converged"
+        np.testing.assert_allclose(res.x, 4 ** (-1 / 3), atol=1e-6)

@@ -193,8 +193,10 @@ def test_stopping_early_warns():
     (mm.Ridge(alpha=-1.0), "alpha"),
     (mm.LogisticRegression(C=-1.0), "'C'"),
     (mm.LogisticRegression(C=0.0), "'C'"),
-    (mm.LinearRegression(max_iter=0), "max_iter"),
-    (mm.LogisticRegression(max_iter=0), "max_iter"),
+    (mm.LinearRegression(max_iter=-1), "max_iter"),
+    (mm.LogisticRegression(max_iter=-1), "max_iter"),
+    (mm.Ridge(max_iter=0), "max_iter"),  # scikit-learn's Ridge wants max_iter >= 1 too
+    (mm.Ridge(alpha=np.inf), "alpha"),
     (mm.Ridge(tol=-1.0), "tol"),
 ])
 def test_bad_hyperparameters(estimator, match):
@@ -204,7 +206,7 @@ def test_bad_hyperparameters(estimator, match):
 
 
 def test_bad_optimizer_parameter():
-    with pytest.raises(TypeError, match="protocol"):
+    with pytest.raises(TypeError, match="'optimizer' parameter"):
         mm.Ridge(optimizer="sgd").fit(*load("diabetes"))
 
 
@@ -243,13 +245,15 @@ def test_binary_log_loss_primitive_gradient_matches_autograd_chain():
 
 def test_diagonal_whitening_for_wide_data_still_matches(monkeypatch):
     # Force the per-feature (vector) preconditioner used for very wide data on a small problem.
-    from minimom import linear_model
+    from minimom import linear_model, logistic
 
-    monkeypatch.setattr(linear_model, "_FULL_WHITENING_MAX_FEATURES", 2)
+    monkeypatch.setattr(linear_model, "FULL_MAX_FEATURES", 2)
+    monkeypatch.setattr(logistic, "FULL_MAX_FEATURES", 2)
     X, y = load("breast_cancer")
     assert_same_fit(mm.LogisticRegression(max_iter=20_000).fit(X, y), tight_logistic().fit(X, y))
     X, y = load("diabetes")
-    assert_same_fit(mm.Ridge(alpha=1.0, max_iter=20_000).fit(X, y), sk.Ridge(alpha=1.0, solver="cholesky").fit(X, y))
+    assert_same_fit(mm.Ridge(alpha=1.0, optimizer=mm.Momentum(), max_iter=20_000).fit(X, y),
+                    sk.Ridge(alpha=1.0, solver="cholesky").fit(X, y))
 
 
 @pytest.mark.parametrize("diagonal", [False, True])

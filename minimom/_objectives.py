@@ -1,0 +1,203 @@
+"""The linear models' internal objectives: one autograd primitive on one flat vector.
+
+The parameters ``theta = [V.ravel(), u]`` live in whitened coordinates: the
+coefficients on the original features are ``W = P V`` (``P`` a d x d matrix, or
+a d-vector for a diagonal ``P``) and the scores of a row ``x`` are
+``(x - mean) @ W + intercept_scale * u``. The data are never transformed: the
+mean and ``P`` act on d-vectors (see :mod:`minimom._data`), so one evaluation
+is one pass over ``X``.
+
+:func:`internal_objective` is a single autograd node. Its forward pass
+computes the value and the gradient together (one pass) and keeps the
+gradient; its VJP hands that gradient back through :func:`internal_gradient`,
+another primitive, whose own VJP is the Hessian-vector product (written by
+hand, one more pass). So ``value_and_grad`` costs one pass and autograd's
+``make_hvp`` works through it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from autograd.extend import defvjp, primitive
+
+from . import _data
+
+
+def _softplus_and_sigmoid(z):
+    """``log(1 + exp(z))`` and ``1 / (1 + exp(-z))``, stably, sharing one ``exp``."""
+    small = np.exp(-np.abs(z))
+    softplus = np.maximum(z, 0.0) + np.log1p(small)
+    inverse = 1.0 / (1.0 + small)
+    return softplus, np.where(z >= 0, inverse, small * inverse)
+
+
+class SquaredError:
+    """``0.5 * sum_i w_i ||y_i - z_i||^2`` over rows, ``Y`` of shape (n, k).
+
+    Row losses hold their per-row arrays in ``row_data`` and receive the
+    block's rows of each (``_data.loss_pass`` slices them).
+    """
+
+    def __init__(self, Y, weights):
+        self.row_data = (Y, weights[:, None])
+
+    @staticmethod
+    def value_and_residual(scores, Y, weights):
+        residual = scores - Y
+        weighted = weights * residual
+        return 0.5 * float(np.sum(weighted * residual)), weighted
+
+    @staticmethod
+    def curvature(scores, direction, Y, weights):
+        return weights * direction
+
+
+class BinaryLogLoss:
+    """``sum_i w_i [log(1 + exp(z_i)) - y_i z_i]`` over rows, ``y`` in {0, 1}."""
+
+    def __init__(self, y, weights):
+        self.row_data = (y.reshape(-1, 1), weights[:, None])
+
+    @staticmethod
+    def value_and_residual(scores, y, weights):
+        softplus, probability = _softplus_and_sigmoid(scores)
+        value = float(np.sum(weights * (softplus - y * scores)))
+        probability -= y
+        probability *= weights
+        return value, probability
+
+    @staticmethod
+    def row_curvature(scores, y, weights):
+        """Each row's curvature ``w_i p_i (1 - p_i)`` (shape (rows, 1))."""
+        _, probability = _softplus_and_sigmoid(scores)
+        return weights * probability * (1 - probability)
+
+    @staticmethod
+    def curvature(scores, direction, y, weights):
+        return BinaryLogLoss.row_curvature(scores, y, weights) * direction
+
+
+class MultinomialLogLoss:
+    """``sum_i w_i [logsumexp_k s_ik - s_i,y_i]`` with class scores ``s = z basis^T`` (one-hot ``Y``).
+
+    ``basis`` (K, K-1) is an orthonormal basis of the vectors summing to zero:
+    the K - 1 scores ``z`` are the symmetric parametrization without the
+    direction that changes nothing.
+    """
+
+    def __init__(self, Y, weights, basis):
+        self.row_data = (Y, weights[:, None])
+        self.basis = basis
+
+    def _probabilities(self, scores):
+        logits = scores @ self.basis.T
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        total = exp.sum(axis=1, keepdims=True)
+        return logits, exp / total, np.log(total)
+
+    def value_and_residual(self, scores, Y, weights):
+        logits, probability, log_total = self._probabilities(scores)
+        value = float(np.sum(weights * (log_total - np.sum(Y * logits, axis=1, keepdims=True))))
+        return value, (weights * (probability - Y)) @ self.basis
+
+    def row_curvature(self, scores, Y, weights):
+        """Each row's mean curvature, ``w_i (1 - sum_k p_ik^2) / (K - 1)`` (the trace of its block over K - 1)."""
+        _, probability, _ = self._probabilities(scores)
+        return weights * (1 - np.sum(probability**2, axis=1, keepdims=True)) / self.basis.shape[1]
+
+    def curvature(self, scores, direction, Y, weights):
+        _, probability, _ = self._probabilities(scores)
+        change = direction @ self.basis.T
+        hessian_change = probability * (change - np.sum(probability * change, axis=1, keepdims=True))
+        return (weights * hessian_change) @ self.basis
+
+
+class LinearObjective:
+    """``sum_rows loss((X - mean) P V + c u) + 0.5 * penalty * ||P V||^2`` as a function of flat ``theta``.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix, never modified
+    mean : ndarray (d,), subtracted from every row of ``X`` implicitly
+    P : ndarray (d, d) or (d,), the preconditioner
+    penalty : float
+    width : int, the number of score columns ``k``
+    intercept_scale : float or None, ``c``; ``None`` means no intercept
+    rows : a row loss (``SquaredError``, ``BinaryLogLoss``, ``MultinomialLogLoss``)
+    """
+
+    def __init__(self, X, mean, P, penalty, width, intercept_scale, rows):
+        self.X, self.mean, self.P, self.penalty = X, mean, P, penalty
+        self.width, self.intercept_scale, self.rows = width, intercept_scale, rows
+        self.n_coef = X.shape[1] * width
+        self.size = self.n_coef + (width if intercept_scale is not None else 0)
+        self._kept = None  # (theta, gradient) of the last forward pass
+
+    def _apply_P(self, V):
+        return self.P @ V if self.P.ndim == 2 else self.P[:, None] * V
+
+    def _apply_P_transpose(self, G):
+        return self.P.T @ G if self.P.ndim == 2 else self.P[:, None] * G
+
+    def coefficients(self, theta):
+        """``(W, b)``: coefficients on the original features and the intercept of centred rows."""
+        W = self._apply_P(theta[: self.n_coef].reshape(-1, self.width))
+        b = self.intercept_scale * theta[self.n_coef:] if self.intercept_scale is not None else np.zeros(self.width)
+        return W, b
+
+    def _gradient(self, G, total, W):
+        """Flat gradient from ``G = (X - mean)^T R`` and ``total = 1^T R``."""
+        coef = self._apply_P_transpose(G + self.penalty * W).ravel()
+        if self.intercept_scale is None:
+            return coef
+        return np.concatenate([coef, self.intercept_scale * total])
+
+    def value_and_gradient(self, theta):
+        W, b = self.coefficients(theta)
+        value, G, total = _data.loss_pass(self.X, W, b - self.mean @ W, self.mean, self.rows.value_and_residual,
+                                          self.rows.row_data)
+        if self.penalty:  # (skipped at 0: W may be huge when X is tiny)
+            value += 0.5 * self.penalty * float(np.sum(W * W))
+        return value, self._gradient(G, total, W)
+
+    def hessian_vector(self, theta, direction):
+        """The Hessian at ``theta`` times ``direction``: one pass over ``X``."""
+        W, b = self.coefficients(theta)
+        dW, db = self.coefficients(direction)
+        k = self.width
+        stacked = np.hstack([W, dW])
+        offset = np.concatenate([b, db]) - self.mean @ stacked
+
+        curvature = self.rows.curvature
+
+        def rows(scores, *row_data):
+            return 0.0, curvature(scores[:, :k], scores[:, k:], *row_data)
+
+        _, G, total = _data.loss_pass(self.X, stacked, offset, self.mean, rows, self.rows.row_data)
+        return self._gradient(G, total, dW)
+
+    def __call__(self, theta):
+        """The objective as an autograd function of ``theta``."""
+        return internal_objective(theta, self)
+
+
+@primitive
+def internal_objective(theta, objective: LinearObjective):
+    """``objective``'s value at ``theta``, an autograd primitive (its gradient comes from the same pass)."""
+    value, gradient = objective.value_and_gradient(theta)
+    objective._kept = (theta, gradient)
+    return value
+
+
+@primitive
+def internal_gradient(theta, objective: LinearObjective):
+    """``objective``'s gradient at ``theta``, an autograd primitive whose VJP is the Hessian-vector product."""
+    kept = objective._kept
+    if kept is not None and kept[0] is theta:
+        return kept[1]
+    return objective.value_and_gradient(theta)[1]
+
+
+defvjp(internal_objective, lambda ans, theta, objective: lambda g: g * internal_gradient(theta, objective))
+defvjp(internal_gradient, lambda ans, theta, objective: lambda u: objective.hessian_vector(theta, u))
