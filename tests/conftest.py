@@ -17,9 +17,12 @@ def rng():
     return np.random.default_rng(0)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dask_client():
-    """A 2-worker distributed LocalCluster for the dask tests, started and closed by the tests themselves."""
+    """A 2-worker distributed LocalCluster for a module's dask tests, started and closed by the tests themselves.
+
+    Module-scoped: closed before other modules (e.g. the docs' own cluster) run.
+    """
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
     with cluster, distributed.Client(cluster) as client:
