@@ -1,18 +1,17 @@
-"""The dask branch of the estimators' data layer: inputs checked, summarized and predicted chunk by chunk.
+"""Dask inputs of the estimators: checked, weighted and label-encoded where they live, on the workers.
 
-Nothing here gathers ``X`` (or ``y``) to the client: every function builds a
-dask graph whose results are d-vectors, d x d matrices or a few numbers per
-class, computed on the active scheduler (a ``distributed.Client`` when one is
-running). dask is imported only when dask input arrives (:func:`_dask`).
+Nothing here gathers ``X`` or ``y`` to the client: every function builds a dask
+graph whose results are a few numbers (or one per class), computed on the
+active scheduler (a ``distributed.Client`` when one is running); ``y``-sized
+results (encoded labels, per-row weights) stay lazy dask arrays with ``X``'s
+row chunks. dask is imported only when dask input arrives (:func:`_dask`).
 """
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
-from ._chunked import _block_sum, _dask, _dask_row_chunks, _is_dask
+from ._chunked import _dask, _dask_row_chunks
 
 __all__ = []
 
@@ -97,55 +96,3 @@ def take_per_class(labels, values: np.ndarray):
 
 def _take(block, values):
     return values[block]
-
-
-# Passes over X: each returns small arrays; the _data functions dispatch here for dask X.
-def column_extremes(X):
-    dask, _ = _dask()
-    low, high = dask.compute(X.min(axis=0), X.max(axis=0))
-    if not (np.all(np.isfinite(low)) and np.all(np.isfinite(high))):
-        raise ValueError("Input X contains NaN or infinity.")
-    return np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64)
-
-
-def weighted_mean(X, weights):
-    return np.asarray((weights @ X.astype(np.float64)).compute(), dtype=np.float64)
-
-
-def _moment_block(mean, scale, X, weights):
-    block = (np.asarray(X, dtype=np.float64) - mean) * scale
-    block *= np.sqrt(weights)[:, None]
-    return (block.T @ block,)
-
-
-def second_moment(X, weights, mean, scale):
-    return _block_sum(functools.partial(_moment_block, mean, scale), [X, weights], names=["X", "weights"])[0]
-
-
-def _diagonal_block(mean, scale, X, weights):
-    block = (np.asarray(X, dtype=np.float64) - mean) * scale
-    return (weights @ (block * block),)
-
-
-def second_moment_diagonal(X, weights, mean, scale):
-    return _block_sum(functools.partial(_diagonal_block, mean, scale), [X, weights], names=["X", "weights"])[0]
-
-
-def scores(X, coef, offset, dtype):
-    """``X @ coef + offset`` as a lazy dask array (n, k) in ``dtype``: predictions stay on the workers."""
-    return X.map_blocks(_scores_block, coef, offset, dtype, dtype=dtype, chunks=(X.chunks[0], (coef.shape[1],)))
-
-
-def _scores_block(block, coef, offset, dtype):
-    return (block @ coef + offset).astype(dtype, copy=False)
-
-
-def blockwise(function, scores_, *, columns: int | None = None, dtype=None):
-    """``function`` (numpy, row-wise) applied to every row chunk of dask ``scores_``; ``columns`` None means 1-D out."""
-    if not _is_dask(scores_):
-        return function(scores_)
-    dtype = dtype or scores_.dtype
-    if columns is None:
-        drop = [1] if scores_.ndim == 2 else []
-        return scores_.map_blocks(function, dtype=dtype, drop_axis=drop, chunks=(scores_.chunks[0],))
-    return scores_.map_blocks(function, dtype=dtype, chunks=(scores_.chunks[0], (columns,)))

@@ -10,6 +10,7 @@ on the workers), numpy arrays for a memmap.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 from sklearn.preprocessing import LabelEncoder
@@ -98,8 +99,6 @@ def _sum_zero_basis(n_classes: int) -> np.ndarray:
 
 def fit_logistic(estimator, X, y, sample_weight):
     """``fit`` of LogisticRegression on a dask array or memmap ``X``."""
-    import math
-
     X, y, sample_weight, dtype = _check(estimator, X, y, sample_weight)
     if _is_dask(X):
         classes, labels = _dask_data.dask_classes(y)
@@ -107,7 +106,7 @@ def fit_logistic(estimator, X, y, sample_weight):
     else:
         check_classification_targets(y)
         encoder = LabelEncoder()
-        labels, classes = encoder.fit_transform(y), None
+        labels = encoder.fit_transform(y)
         classes = encoder.classes_
     n_classes = len(classes)
     if n_classes < 2:
@@ -115,8 +114,8 @@ def fit_logistic(estimator, X, y, sample_weight):
                          f"one class: {classes[0]!r}.")
     if estimator.class_weight is not None:
         if _is_dask(X):
-            raw = sample_weight if sample_weight is not None else _dask().__getitem__(1).ones(
-                X.shape[0], chunks=(X.chunks[0],))
+            _, da = _dask()
+            raw = sample_weight if sample_weight is not None else da.ones(X.shape[0], chunks=(X.chunks[0],))
             if estimator.class_weight == "balanced":  # scikit-learn's, with weighted class counts
                 totals = _dask_data.class_totals(labels, raw, n_classes)
                 per_class = totals.sum() / (n_classes * totals)
