@@ -135,6 +135,7 @@ def fit_logistic(estimator, X, y, sample_weight):
         T = (labels == 1).astype(np.float64)
     else:
         T = _dask_data.take_per_class(labels, one_hot) if _is_dask(X) else one_hot[labels]
+    del labels, y, sample_weight  # only T and weights are needed from here on: n-vectors not kept twice
     basis = None if binary else _sum_zero_basis(n_classes)
     W, b, mean, res, passes = whitened_fit(estimator, X, T, weights, loss="binary" if binary else "multinomial",
                                            penalty=penalty, width=1 if binary else n_classes - 1,

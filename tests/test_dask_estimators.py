@@ -135,3 +135,31 @@ def test_fit_on_a_memmap_agrees_with_sklearn(tmp_path, kind, ours, reference, dt
     tolerance = 1e-6 if dtype == np.float64 else 1e-4  # float32 data agree at float32's precision
     np.testing.assert_allclose(coefficients(model), coefficients(expected), atol=tolerance * scale)
     assert model.coef_.dtype == dtype
+
+
+def test_a_memmap_fit_keeps_resident_memory_well_below_X(tmp_path):
+    """LogisticRegression on a 200 MB memmap, in a fresh process: peak RSS grows by far less than X (< 50%)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    path = tmp_path / "X.npy"
+    X = np.lib.format.open_memmap(path, mode="w+", dtype=np.float64, shape=(1_250_000, 20))
+    rng = np.random.default_rng(0)
+    for start in range(0, len(X), 250_000):
+        X[start:start + 250_000] = rng.standard_normal((250_000, 20))
+    X.flush()
+    del X
+    code = textwrap.dedent(f"""
+        import resource, numpy as np, minimom as mm
+        X = np.load({str(path)!r}, mmap_mode="r")
+        y = np.arange(len(X)) % 2
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        model = mm.LogisticRegression(max_iter=3).fit(X, y)  # a few passes suffice to show the memory
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(model.n_passes_, (after - before) * 1024 / X.nbytes)
+    """)
+    done = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    passes, growth = done.stdout.split()
+    assert int(passes) >= 2 and float(growth) < 0.5
