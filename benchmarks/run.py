@@ -71,10 +71,11 @@ def bench_quadratics(quick):
         a, b = spd_problem(d, kappa)
         bound = math.sqrt(kappa) * math.log(1e8)
         gd = iterations_to(mm.GradientDescent(1 / kappa), a, b, cap) if kappa <= 1e4 else None
-        momentum = iterations_to(mm.Momentum(), a, b, cap)
+        momentum = iterations_to(mm.Momentum(), a, b, cap)  # the per-step default (ConjugateMomentum)
+        tuned = iterations_to(mm.TunedMomentum(), a, b, cap)  # the heavy ball tuned once from the curvature
         nesterov = iterations_to(mm.Momentum(nesterov=True), a, b, cap)
         rows.append({"kappa": kappa, "theory_bound": round(bound), "gradient_descent": gd, "momentum_auto": momentum,
-                     "nesterov_auto": nesterov,
+                     "tuned_heavy_ball": tuned, "nesterov_auto": nesterov,
                      "momentum_over_bound": momentum / bound if momentum else None,
                      "gd_over_momentum": gd / momentum if gd and momentum else None})
     return rows
@@ -239,6 +240,28 @@ def bench_minibatch(quick):
              "ratio_to_bare_pass": per_epoch / times["bare_value_and_grad_pass"]}]
 
 
+# g. callback cost ------------------------------------------------------------------------------------------
+def bench_callback(quick):
+    """A run with a callback that does nothing, over the same run without one: the cost of the
+    intermediate result built every iteration."""
+    rows = []
+    for d, iterations in [(10, 500), (10, 5000)] if quick else [(10, 1000), (10, 10_000), (10_000, 1000)]:
+        a = np.linspace(1.0, 10.0, d)
+
+        def loss(x):
+            return 0.5 * anp.sum(a * x**2)
+
+        def run(callback):
+            mm.minimize(loss, np.ones(d), optimizer=mm.Momentum(0.05, 0.5), maxiter=iterations, tol=0,
+                        callback=callback)
+
+        times = median_times({"no_callback": lambda: run(None), "callback": lambda: run(lambda r: None)},
+                             repeats=3 if quick else 9)
+        rows.append({"d": d, "iterations": iterations, "no_callback_s": times["no_callback"],
+                     "callback_s": times["callback"], "ratio": times["callback"] / times["no_callback"]})
+    return rows
+
+
 SECTIONS = {
     "a_quadratics": bench_quadratics,
     "b_estimators": bench_estimators,
@@ -246,7 +269,8 @@ SECTIONS = {
     "d_torch": bench_torch,
     "e_minibatch": bench_minibatch,
     "f_user_losses": bench_user_losses,
-    "g_dask_fit": bench_dask_fit,
+    "g_callback": bench_callback,
+    "h_dask_fit": bench_dask_fit,
 }
 
 

@@ -3,34 +3,89 @@
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 from autograd import make_vjp
+from autograd.tracer import isbox
 
 __all__ = ["TracingError"]
+
+_PROTOCOL = ("The optimizer protocol: init(params) -> state and update(grad, state, params) -> (step, new_state) "
+             "on flat float64 arrays; see minimom.Optimizer.")
 
 
 class TracingError(TypeError):
     """autograd could not follow the loss function through its parameters."""
 
 
-def _check_options(maxiter, tol):
+def _check_options(maxiter, tol, callback=None, random_state=None):
     if isinstance(maxiter, bool) or not isinstance(maxiter, numbers.Integral) or maxiter < 0:
         raise ValueError(f"maxiter must be an integer >= 0, got {maxiter!r}.")
     if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not tol >= 0:
         raise ValueError(f"tol must be a number >= 0, got {tol!r}.")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be a function callback(intermediate_result) or None, got {callback!r}.")
+    _check_random_state(random_state)
     return int(maxiter), float(tol)
 
 
+def _check_random_state(random_state):
+    generators = (np.random.Generator, np.random.RandomState, np.random.SeedSequence, np.random.BitGenerator)
+    if random_state is None or isinstance(random_state, generators):
+        return
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool) and random_state >= 0:
+        return
+    raise ValueError(f"random_state must be None, an integer >= 0 or a numpy Generator, got {random_state!r}; "
+                     "e.g. random_state=0 for a reproducible shuffle.")
+
+
 def _check_protocol(optimizer):
+    if isinstance(optimizer, type):
+        raise TypeError(f"optimizer must be an instance, got the class {optimizer.__name__}; "
+                        f"pass {optimizer.__name__}() instead. {_PROTOCOL}")
     missing = [name for name in ("init", "update") if not callable(getattr(optimizer, name, None))]
     if missing:
-        raise TypeError(
-            f"optimizer {optimizer!r} does not follow the optimizer protocol: it lacks "
-            f"{' and '.join(missing)}. An optimizer needs init(params) -> state and "
-            "update(grad, state, params) -> (step, new_state); see minimom.Optimizer."
-        )
+        raise TypeError(f"optimizer {optimizer!r} does not follow the optimizer protocol: it lacks "
+                        f"{' and '.join(missing)}. {_PROTOCOL}")
+
+
+def _check_calibrated(tuned, optimizer):
+    """``calibrate(curvature)`` must give back an optimizer: ``self``, or a tuned copy."""
+    if tuned is None or not (callable(getattr(tuned, "init", None)) and callable(getattr(tuned, "update", None))):
+        raise TypeError(f"{type(optimizer).__name__}.calibrate(curvature) returned {tuned!r}; by the optimizer "
+                        "protocol it must return an optimizer: self when nothing needs tuning, or a tuned copy.")
+    return tuned
+
+
+def _checked_update(optimizer, update, params):
+    """``update``, with its first output checked against the protocol (once per run; later calls pass through)."""
+    unchecked = [True]
+
+    def checked_update(grad, state, x):
+        out = update(grad, state, x)
+        if unchecked:
+            _check_step(optimizer, out, params)
+            unchecked.clear()
+        return out
+
+    return checked_update
+
+
+def _check_step(optimizer, out, params):
+    name = type(optimizer).__name__
+    if not isinstance(out, tuple) or len(out) != 2:
+        got = f"an array of shape {np.shape(out)}" if isinstance(out, np.ndarray) else f"{type(out).__name__}"
+        raise TypeError(f"{name}.update returned {got}; by the optimizer protocol it must return a pair "
+                        f"(step, new_state). {_PROTOCOL}")
+    step = np.asarray(out[0])
+    if step.dtype.kind == "c":
+        raise TypeError(f"{name}.update returned a complex step; steps must be real float arrays. {_PROTOCOL}")
+    if step.dtype.kind not in "biuf":
+        raise TypeError(f"{name}.update returned a step of dtype {step.dtype}; steps must be float arrays. "
+                        f"{_PROTOCOL}")
+    if step.shape != params.shape:
+        raise ValueError(f"{name}.update returned a step of shape {step.shape} for {params.size} parameters; "
+                         f"it must have the shape of params, {params.shape}. {_PROTOCOL}")
 
 
 _TRACING_HELP = (
@@ -42,22 +97,37 @@ _TRACING_HELP = (
 
 
 def _first_evaluation(flat_fun, x, args):
-    """Evaluate once with checks that turn autograd's puzzles into clear errors."""
+    """Evaluate once with checks that turn autograd's puzzles into clear errors.
+
+    Returns ``(loss, grad, size_one)``: ``size_one`` says the loss came back as an
+    array of one element (shape (1,) or (1, 1)), which ``minimize`` then reduces
+    to a scalar, as scipy does.
+    """
+    detached, bad_value = [], []
+
+    def watched(params, *fargs):
+        value = flat_fun(params, *fargs)
+        if not (isbox(value) and value._trace == params._trace):
+            # Cut off from the parameters: we say so ourselves, and keep the tape connected so that
+            # autograd issues no warning of its own (silencing it would need warnings.catch_warnings,
+            # which swaps process-wide state and is not thread-safe).
+            detached.append(True)
+            try:
+                _check_value(value)
+            except (TypeError, ValueError) as err:
+                bad_value.append(err)
+                return 0.0 * params[0]
+            value = value + 0.0 * params[0]
+        return value
+
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", UserWarning)
-            vjp, value = make_vjp(flat_fun)(x, *args)
+        vjp, value = make_vjp(watched)(x, *args)
     except Exception as err:
         _raise_if_untraceable(flat_fun, x, args, err)
         raise
+    if bad_value:
+        raise bad_value[0]
     _check_value(value)
-    detached = False
-    for caught_warning in caught:  # autograd's "independent of input" is ours to explain; re-issue the rest
-        if "independent of input" in str(caught_warning.message):
-            detached = True
-        else:
-            warnings.warn_explicit(caught_warning.message, caught_warning.category, caught_warning.filename,
-                                   caught_warning.lineno)
     if detached and _depends_on_x(flat_fun, x, args, value):
         why = "the loss came back as a plain number, cut off from the parameters"
         raise TracingError(_TRACING_HELP.format(why=why))
@@ -65,7 +135,7 @@ def _first_evaluation(flat_fun, x, args):
     grad = np.asarray(grad)
     if grad.dtype == object:
         raise TracingError(_TRACING_HELP.format(why="the gradient came back as an object array"))
-    return float(value), grad.astype(np.float64)
+    return float(np.reshape(value, ())), grad.astype(np.float64), np.ndim(value) > 0
 
 
 def _check_value(value):
@@ -84,7 +154,7 @@ def _check_value(value):
 def _depends_on_x(flat_fun, x, args, value) -> bool:
     bumped = x + 1e-3 * (1 + np.abs(x))
     try:
-        return float(flat_fun(bumped, *args)) != float(value)
+        return float(np.reshape(flat_fun(bumped, *args), ())) != float(np.reshape(value, ()))
     except Exception:
         return False
 

@@ -32,9 +32,9 @@ class SearchFailed(Exception):
     """The line search ended without a Wolfe point: ``status`` says why, ``point`` is the lowest point found.
 
     ``"no_decrease"``: no point along the step is lower than the start (``point`` is None).
-    ``"step_collapsed"``: the search interval shrank to the resolution of floating
-    point without meeting the curvature condition, as at a kink; ``point`` is the
-    lowest point with sufficient decrease, ``(x, loss, grad)``, or None.
+    ``"step_collapsed"``: lower points exist, but the search interval shrank to the
+    resolution of floating point (or the trials ran out) without meeting the
+    curvature condition, as at a kink; ``point`` is the lowest of them, ``(x, loss, grad)``.
     """
 
     def __init__(self, status: str, point: tuple | None = None):
@@ -46,9 +46,9 @@ def wolfe_search(evaluate, x, loss, grad, step, c2=0.9):
     """Return ``(x_new, loss_new, grad_new)`` at ``x + a * step`` for a strong-Wolfe ``a``.
 
     ``evaluate(x) -> (loss, grad)``; ``c2`` is the curvature constant (0.9 suits
-    quasi-Newton steps, 0.1 conjugate gradients). After ``_MAX_EVALUATIONS`` the
-    lowest point with sufficient decrease is returned; :class:`SearchFailed` is
-    raised when there is none, or when the step size collapses.
+    quasi-Newton steps, 0.1 conjugate gradients). :class:`SearchFailed` is raised,
+    with the lowest point that has sufficient decrease if there is one, when the
+    step size collapses or ``_MAX_EVALUATIONS`` trials do not find a Wolfe point.
     """
     slope0 = float(grad @ step)
     if not slope0 < 0:
@@ -92,20 +92,28 @@ def wolfe_search(evaluate, x, loss, grad, step, c2=0.9):
         a = min(max(step_up, 2.0 * a), 10.0 * a) if math.isfinite(step_up) and step_up > a else 4.0 * a
 
     # Zoom: shrink [lo, hi] (lo the lower end with sufficient decrease) around an acceptable point.
+    resolution = 1e-16 / float(np.max(np.abs(step) / (np.abs(x) + 1e-300)))  # the width that still moves x
+    widths = [math.inf, math.inf]
     while evaluations < _MAX_EVALUATIONS:
         width = hi - lo
-        if abs(width) * float(np.max(np.abs(step))) <= 1e-16 * (1.0 + float(np.max(np.abs(x)))):
+        if abs(width) <= resolution:
             # Below the resolution of floating point: a kink, an inaccurate gradient, or rounding.
             raise SearchFailed("step_collapsed" if best is not None else "no_decrease", best)
-        if d_hi is not None and math.isfinite(f_hi):
+        if abs(width) > 0.66 * widths[-2]:
+            a = lo + 0.5 * width  # two trials shrank the interval too little: bisect (Moré & Thuente)
+        elif d_hi is not None and abs(f_hi - loss) <= roundoff and abs(f_lo - loss) <= roundoff:
+            a = lo - d_lo * width / (d_hi - d_lo)  # values lost in rounding: the secant on the slopes
+        elif d_hi is not None and math.isfinite(f_hi):
             a = _cubic_minimizer(lo, f_lo, d_lo, hi, f_hi, d_hi)
         elif math.isfinite(f_hi):
             a = _quadratic_minimizer(lo, f_lo, d_lo, hi, f_hi)
         else:
             a = lo + 0.1 * width  # a non-finite end: back off towards the good side
-        margin = 0.1 * abs(width)
-        if not (math.isfinite(a) and min(lo, hi) + margin <= a <= max(lo, hi) - margin):
-            a = lo + 0.5 * width
+        # Safeguard: trust the interpolant inside [lo + 0.001 w, hi - 0.1 w]; clip it to there (a step
+        # too long by orders of magnitude is found in one or two trials), bisect if it failed.
+        t = (a - lo) / width if math.isfinite(a) else 0.5
+        a = lo + min(max(t, 1e-3), 0.9) * width
+        widths.append(abs(width))
         f, d, x_new, g = trial(a)
         evaluations += 1
         if d is not None and abs(d) <= curvature and f <= loss + roundoff:
@@ -122,9 +130,8 @@ def wolfe_search(evaluate, x, loss, grad, step, c2=0.9):
 
 
 def _fallback(best):
-    if best is None:
-        raise SearchFailed("no_decrease")
-    return best
+    """Out of trials: the lowest point with sufficient decrease ends the run as "step_collapsed"."""
+    raise SearchFailed("step_collapsed" if best is not None else "no_decrease", best)
 
 
 def _cubic_minimizer(a, fa, da, b, fb, db):
@@ -144,3 +151,16 @@ def _quadratic_minimizer(a, fa, da, b, fb):
     h = b - a
     curvature = (fb - fa - da * h) / (h * h)
     return a - da / (2 * curvature) if curvature > 0 else math.nan
+
+
+def _curvature_constant(optimizer) -> float | None:
+    """The strong Wolfe ``c2`` an optimizer asks for with its ``line_search`` attribute (True: 0.9), or None."""
+    c2 = getattr(optimizer, "line_search", None)
+    if c2 is None or c2 is False:
+        return None
+    c2 = 0.9 if c2 is True else c2
+    if not (isinstance(c2, (float, int)) and 1e-4 < c2 < 1):
+        raise TypeError(f"{optimizer!r}.line_search must be True or the strong Wolfe curvature constant, a number "
+                        f"in (1e-4, 1) such as 0.9, got {c2!r}; leave it unset for an optimizer that takes its own "
+                        "steps.")
+    return float(c2)

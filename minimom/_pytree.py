@@ -20,10 +20,26 @@ def _leaves(tree, path="x0"):
 def _rebuild(tree, parts):
     """``tree``'s structure with its leaves replaced, in order, by ``next(parts)``."""
     if isinstance(tree, dict):
-        return {key: _rebuild(value, parts) for key, value in tree.items()}
+        items = [(key, _rebuild(value, parts)) for key, value in tree.items()]
+        return dict(items) if type(tree) is dict else _same_type(tree, items)
     if isinstance(tree, (list, tuple)):
-        return type(tree)(_rebuild(value, parts) for value in tree)
+        items = [_rebuild(value, parts) for value in tree]
+        if hasattr(tree, "_fields"):  # a namedtuple takes its fields as arguments
+            return type(tree)(*items)
+        return items if type(tree) is list else _same_type(tree, items)
     return next(parts)
+
+
+def _same_type(tree, items):
+    """``items`` in the container type of ``tree`` (an OrderedDict, a list subclass, ...)."""
+    try:
+        return type(tree)(items)
+    except TypeError:  # e.g. a defaultdict, whose first argument is its factory
+        if isinstance(tree, dict):
+            rebuilt = tree.copy()
+            rebuilt.update(items)
+            return rebuilt
+        return list(items) if isinstance(tree, list) else tuple(items)
 
 
 def _check_leaf(path, leaf):

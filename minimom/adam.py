@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 
-from .optimizers import LearningRate, Optimizer, _check_learning_rate, _check_momentum
+from .optimizers import LearningRate, Optimizer, _check_fraction, _check_learning_rate
+from .schedules import _rate_at, _real
 
 __all__ = ["Adam"]
 
@@ -34,18 +36,19 @@ class Adam(Optimizer):
     def __init__(self, learning_rate: LearningRate = 0.001, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8):
         self.learning_rate = _check_learning_rate(learning_rate, allow_auto=False)
-        self.beta1 = _check_momentum(beta1, allow_auto=False)
-        self.beta2 = _check_momentum(beta2, allow_auto=False)
-        if not (isinstance(eps, (int, float)) and eps > 0):
-            raise ValueError(f"eps must be a number > 0, got {eps!r}.")
-        self.eps = float(eps)
+        self.beta1 = _check_fraction("beta1", beta1, allow_auto=False, typical=0.9)
+        self.beta2 = _check_fraction("beta2", beta2, allow_auto=False, typical=0.999)
+        number = _real(eps)
+        if number is None or not 0 < number < math.inf:
+            raise ValueError(f"eps must be a finite number > 0, got {eps!r}; 1e-8 is the usual choice.")
+        self.eps = number
 
     def init(self, params: np.ndarray) -> AdamState:
         return AdamState(np.zeros_like(params), np.zeros_like(params), 0)
 
     def update(self, grad: np.ndarray, state: AdamState, params: np.ndarray):
         mean, square, t = state
-        rate = self.learning_rate(t) if callable(self.learning_rate) else self.learning_rate
+        rate = _rate_at(self.learning_rate, t) if callable(self.learning_rate) else self.learning_rate
         mean = self.beta1 * mean + (1 - self.beta1) * grad
         square = self.beta2 * square + (1 - self.beta2) * grad**2
         mean_hat = mean / (1 - self.beta1 ** (t + 1))

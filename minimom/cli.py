@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
+from pathlib import Path
 
 from sklearn import datasets
 from sklearn.preprocessing import StandardScaler
@@ -35,10 +38,37 @@ def _choice(valid):
     return parse
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return value
+
+
+def _tolerance(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}; e.g. 1e-6")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments: one line on stderr and exit status 2 (argparse would add the usage first)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
-    parser = argparse.ArgumentParser(prog="minimom", description="Gradient-based optimization with momentum.")
+    parser = _Parser(prog="minimom", description="Gradient-based optimization with momentum.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     cmp = commands.add_parser(
@@ -53,8 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--raw", action="store_true", help="skip standardization")
     cmp.add_argument("--json", action="store_true", help="print one JSON object per row, as a JSON list")
     cmp.add_argument("--plot", metavar="FILE.png", help="save convergence curves (needs matplotlib)")
-    cmp.add_argument("--max-iter", type=int, default=None, metavar="N", help="minimom's max_iter (default: its own)")
-    cmp.add_argument("--tolerance", type=float, default=1e-6, help="largest coefficient difference that agrees")
+    cmp.add_argument("--max-iter", type=_positive_int, default=None, metavar="N",
+                     help="minimom's max_iter, an integer >= 1 (default: its own)")
+    cmp.add_argument("--tolerance", type=_tolerance, default=1e-6,
+                     help="largest coefficient difference that agrees, a number >= 0")
     return parser
 
 
@@ -76,10 +108,7 @@ def run_compare(args, parser) -> int:
         parser.error("no dataset/model pair matches; valid pairs: "
                      + ", ".join(f"{d}/{m}" for d, m in cases()))
     if args.plot:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            parser.error("--plot needs matplotlib: pip install 'minimom[plot]'")
+        _check_plot_path(args.plot, parser)
     reports = []
     for i, (name, model) in enumerate(chosen, 1):
         print(f"[{i}/{len(chosen)}] {name} / {model} ...", file=sys.stderr, flush=True)
@@ -100,6 +129,23 @@ def run_compare(args, parser) -> int:
     return 0 if all(r.agrees for r in reports) else 1
 
 
+def _check_plot_path(path: str, parser) -> None:
+    """Fail before any fitting if the figure could not be saved to ``path``."""
+    try:
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
+        parser.error("--plot needs matplotlib: pip install 'minimom[plot]'")
+    formats = FigureCanvasBase.get_supported_filetypes()
+    extension = Path(path).suffix.lstrip(".").lower()
+    if extension not in formats:
+        parser.error(f"--plot {path}: the file name must end in one of {', '.join('.' + f for f in sorted(formats))}")
+    folder = Path(path).parent
+    if not folder.is_dir():
+        parser.error(f"--plot {path}: the directory {str(folder)!r} does not exist; create it first")
+    if not os.access(folder, os.W_OK):
+        parser.error(f"--plot {path}: the directory {str(folder)!r} is not writable")
+
+
 def format_table(reports) -> str:
     """The comparison as a fixed-width text table."""
     header = (f"{'dataset':<14}{'model':<20}{'max|diff|':>10}{'obj gap':>10}{'score':>9}{'sk score':>9}"
@@ -115,9 +161,18 @@ def format_table(reports) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (130 after Ctrl-C, as shells report SIGINT)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "compare":
-        return run_compare(args, parser)
-    parser.print_help()
-    return 0
+    try:
+        status = run_compare(args, parser) if args.command == "compare" else parser.print_help() or 0
+        sys.stdout.flush()  # here, so that a reader who left shows as BrokenPipeError below, not at exit
+        return status
+    except KeyboardInterrupt:
+        print("minimom: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader left (e.g. `| head -1`): stop quietly. Point stdout at devnull so that
+        # Python's final flush does not raise again; 141 is what shells report for SIGPIPE.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141

@@ -137,49 +137,43 @@ class _Memory:
 
     ``H = gamma I + [S  gamma Y] M [S  gamma Y]^T`` with ``gamma = s.y / y.y`` of the
     newest pair and ``M = [[R^-T (D + gamma Y'Y) R^-1, -R^-T], [-R^-1, 0]]``, where
-    ``R`` is the upper triangle of ``S'Y`` and ``D`` its diagonal. The vectors live in
-    a ring of slots (rows of one ``2m x n`` buffer, never copied); ``R^-1``, ``D``
-    and ``Y'Y`` are kept oldest-first and updated in ``O(m^2)``: dropping the oldest
-    pair drops the first row and column of ``R^-1``, and a new pair appends one
-    column. So ``H g`` costs two matrix-vector products with the buffer.
+    ``R`` is the upper triangle of ``S'Y`` (oldest first) and ``D`` its diagonal.
+    The pairs live in a ring of ``m`` slots (rows of one ``2m x n`` buffer, never
+    copied), and ``R^-1``, ``D`` and ``Y'Y`` are kept in slot order, where a free slot
+    is a zero row and column. Dropping the oldest pair zeroes its row and column of
+    ``R^-1`` (what remains is the inverse of the remaining triangle); a new pair adds
+    one column, ``-R^-1 r / (s.y)`` with ``r_i = s_i.y``. So ``H g`` costs two
+    matrix-vector products with the buffer and a few ``m x m`` ones.
     """
 
     def __init__(self, m: int, n: int):
         self.m = m
         self.rows = np.zeros((2 * m, n))  # S in rows 0..m-1, Y in rows m..2m-1, by slot
+        self.r_inv, self.yy, self.d = np.zeros((m, m)), np.zeros((m, m)), np.zeros(m)
         self.clear()
 
     def clear(self):
-        self.order = []  # slots, oldest first
-        self.rows[:] = 0.0
-        self.r_inv, self.yy, self.d = np.zeros((0, 0)), np.zeros((0, 0)), np.zeros(0)
+        self.next, self.gamma = 0, 1.0  # the slot the next pair goes to (the oldest when all are full)
+        for array in (self.rows, self.r_inv, self.yy, self.d):
+            array[...] = 0.0
 
     def add(self, s, y, sy, yy):
-        m = self.m
-        if len(self.order) == m:
-            slot = self.order.pop(0)
-            self.r_inv, self.yy, self.d = self.r_inv[1:, 1:], self.yy[1:, 1:], self.d[1:]
-        else:
-            slot = len(self.order)
+        slot, m = self.next, self.m
+        self.next = (slot + 1) % m
+        self.r_inv[slot, :] = self.r_inv[:, slot] = self.yy[slot, :] = self.yy[:, slot] = 0.0
         self.rows[slot], self.rows[m + slot] = s, y
-        self.order.append(slot)
-        self.index = np.array(self.order + [m + slot for slot in self.order])
-        k = len(self.order)
-        with_y = (self.rows @ y)[self.index]  # s_i.y and y_i.y, oldest first; the new pair last
-        r_inv, yy_matrix = np.zeros((k, k)), np.zeros((k, k))
-        r_inv[:-1, :-1], yy_matrix[:-1, :-1] = self.r_inv, self.yy
-        r_inv[:-1, -1] = self.r_inv @ with_y[: k - 1] / (-sy)  # the new column of R^-1
-        r_inv[-1, -1] = 1.0 / sy
-        yy_matrix[-1, :] = yy_matrix[:, -1] = with_y[k:]
-        self.r_inv, self.yy, self.d = r_inv, yy_matrix, np.append(self.d, sy)
-        self.gamma = sy / yy
+        with_y = self.rows @ y  # s_i.y and y_i.y by slot (zero for free slots)
+        older = with_y[:m].copy()
+        older[slot] = 0.0
+        self.r_inv[:, slot] = self.r_inv @ older * (-1.0 / sy)
+        self.r_inv[slot, slot] = 1.0 / sy
+        self.yy[slot, :] = self.yy[:, slot] = with_y[m:]
+        self.d[slot], self.gamma = sy, sy / yy
 
     def apply(self, g):
         """``H g``."""
-        projections = (self.rows @ g)[self.index]
-        k, gamma = len(self.order), self.gamma
-        t = self.r_inv @ projections[:k]
-        top = (self.d * t + gamma * (self.yy @ t - projections[k:])) @ self.r_inv
-        coefficients = np.zeros(2 * self.m)
-        coefficients[self.index] = np.concatenate([top, -gamma * t])
-        return gamma * g + coefficients @ self.rows
+        m, gamma = self.m, self.gamma
+        projections = self.rows @ g
+        t = self.r_inv @ projections[:m]
+        top = (self.d * t + gamma * (self.yy @ t - projections[m:])) @ self.r_inv
+        return gamma * g + np.concatenate([top, -gamma * t]) @ self.rows

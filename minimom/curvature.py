@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from autograd import grad, make_vjp
 
 __all__ = ["Curvature"]
 
@@ -51,8 +52,10 @@ class Curvature:
     def extremes(self, steps: int = 100) -> tuple[float, float]:
         """Estimate the largest and smallest Hessian eigenvalues, ``(L, mu)``.
 
-        ``steps`` Lanczos iterations (with full reorthogonalization) on
-        Hessian-vector products, from a fixed start so runs are reproducible.
+        ``steps`` Lanczos iterations on Hessian-vector products, from a fixed
+        start so runs are reproducible; with full reorthogonalization while the
+        basis takes at most 32 MB (``steps * size * 8`` bytes), plain Lanczos
+        (memory ``O(size)``) beyond.
         ``L`` is the largest Ritz value plus its residual, so it bounds an
         eigenvalue from above and is exact once the Krylov space is complete;
         ``mu`` is the smallest Ritz value, an estimate from above. A ``mu <= 0``
@@ -67,28 +70,58 @@ class Curvature:
         return f"Curvature(size={self.params.size}, safety={self.safety}, stochastic={self.stochastic})"
 
 
+def _hvp_at(fun, params, args) -> Callable[[np.ndarray], np.ndarray]:
+    """``v -> H v``, the Hessian of ``fun(., *args)`` at ``params`` (autograd's ``make_hvp``).
+
+    Adding zeros times the parameters keeps a constant loss or gradient (a linear or constant
+    loss) on autograd's tape, so that autograd issues no "independent of input" warning; the
+    product is then exactly zero, which is the truth.
+    """
+    def connected_fun(p, *fargs):
+        return fun(p, *fargs) + 0.0 * p[0]
+
+    gradient = grad(connected_fun)
+
+    def connected_gradient(p, *fargs):
+        return gradient(p, *fargs) + 0.0 * p
+
+    return make_vjp(connected_gradient)(params, *args)[0]
+
+
+_BASIS_BYTES = 32 * 2**20  # the Lanczos basis is kept (for reorthogonalization) only while it fits in this
+
+
 def _lanczos_extremes(hvp, size: int, steps: int) -> tuple[float, float]:
     steps = min(steps, size)
     rng = np.random.default_rng(0)
-    basis = np.empty((steps, size))
+    # Full reorthogonalization keeps spurious copies of the top eigenvalue out of the Ritz
+    # values, at steps * size floats and steps**2 * size flops. At large d, plain Lanczos
+    # (three vectors) does: its lost orthogonality only duplicates converged Ritz values,
+    # and the extremes, all we need, stay right.
+    keep_basis = steps * size * 8 <= _BASIS_BYTES
+    basis = np.empty((steps, size)) if keep_basis else None
     q = rng.standard_normal(size)
     q /= np.linalg.norm(q)
+    q_previous = np.zeros(size)
     alphas, betas = [], []
     residual = 0.0
     for k in range(steps):
-        basis[k] = q
         w = np.asarray(hvp(q), dtype=float)
-        alphas.append(float(q @ w))
-        # Full reorthogonalization (twice is enough): steps is small, and it
-        # keeps spurious copies of the top eigenvalue out of the Ritz values.
-        for _ in range(2):
-            w -= basis[: k + 1].T @ (basis[: k + 1] @ w)
+        alpha = float(q @ w)
+        alphas.append(alpha)
+        if keep_basis:
+            basis[k] = q
+            for _ in range(2):  # twice is enough
+                w -= basis[: k + 1].T @ (basis[: k + 1] @ w)
+        else:
+            w -= alpha * q + (betas[-1] if betas else 0.0) * q_previous
+            w -= (q @ w) * q  # local reorthogonalization against round-off
         residual = float(np.linalg.norm(w))
         scale = max(abs(a) for a in alphas) or 1.0
         if residual <= 1e-10 * scale or k == steps - 1:
             break
         betas.append(residual)
-        q = w / residual
+        q_previous, q = q, w / residual
     tridiagonal = np.diag(alphas) + np.diag(betas, 1) + np.diag(betas, -1)
     ritz, vectors = np.linalg.eigh(tridiagonal)
     # |last component| * residual bounds the distance of the top Ritz value to the spectrum.

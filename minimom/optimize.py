@@ -6,23 +6,30 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import autograd.numpy as anp
 import numpy as np
-from autograd import make_hvp, value_and_grad
+from autograd import value_and_grad
 
 from ._batches import _Batches
-from ._checks import TracingError, _check_options, _check_protocol, _first_evaluation
-from ._linesearch import SearchFailed, wolfe_search
+from ._checks import (
+    TracingError,
+    _check_calibrated,
+    _check_options,
+    _check_protocol,
+    _checked_update,
+    _first_evaluation,
+)
+from ._linesearch import SearchFailed, _curvature_constant, wolfe_search
 from ._progress import _Progress
 from ._pytree import _flatten_x0
-from .curvature import Curvature
+from ._retune import _MAX_RETUNES, _Guard
+from .curvature import Curvature, _hvp_at
 from .optimizers import Momentum
-from .result import STATUS_MESSAGES, OptimizeResult
+from .result import STATUS_MESSAGES, OptimizeResult, _History, _read_only
 from .rowsum import _needs_row_sum
 
 __all__ = ["minimize", "TracingError"]  # TracingError is defined in _checks
 
-_MAX_RETUNES = 8  # a self-tuned run re-tunes (after divergence or a stall) at most this often
-_PATIENCE = 100  # iterations without a new best loss or gradient norm that count as a stall
 
 
 def minimize(fun: Callable[..., Any], x0: Any, *, args: tuple = (), optimizer: Any = None,
@@ -80,7 +87,7 @@ def minimize(fun: Callable[..., Any], x0: Any, *, args: tuple = (), optimizer: A
     >>> res.status, np.round(res.x["w"], 6).tolist(), round(res.x["b"], 6)
     ('converged', [3.0, 3.0], -1.0)
     """
-    maxiter, tol = _check_options(maxiter, tol)
+    maxiter, tol = _check_options(maxiter, tol, callback, random_state)
     optimizer = Momentum() if optimizer is None else optimizer
     _check_protocol(optimizer)
     if not isinstance(args, tuple):
@@ -93,11 +100,16 @@ def minimize(fun: Callable[..., Any], x0: Any, *, args: tuple = (), optimizer: A
 
     batches = None if batch_size is None else _Batches(args, batch_size, random_state)
     try:
-        loss, grad = _first_evaluation(flat_fun, x, args)
+        loss, grad, size_one = _first_evaluation(flat_fun, x, args)
     except (ValueError, IndexError) as err:
         if batches is not None:
             batches.explain(err)
         raise
+    if size_one:  # a loss of shape (1,) or (1, 1): taken as its one element, as scipy does
+
+        def flat_fun(flat, *fargs, fun_of_flat=flat_fun):
+            return anp.reshape(fun_of_flat(flat, *fargs), ())
+
     run = _Run(flat_fun, x, loss, grad, optimizer, args, maxiter, tol, callback, verbose,
                restore, batches)
     return run.result()
@@ -112,7 +124,7 @@ class _Run:
         self.callback, self.restore, self.batches = callback, restore, batches
         self.value_and_grad = value_and_grad(flat_fun)
         self.x, self.loss, self.grad, self.gnorm = x, float(loss), grad, _inf_norm(grad)
-        self.nit, self.nfev, self.history = 0, 1, []
+        self.nit, self.nfev, self.history = 0, 1, _History()
         self.base_optimizer = self.optimizer = optimizer
         self.progress = _Progress(maxiter, verbose)
 
@@ -125,19 +137,24 @@ class _Run:
 
         def hvp(v):  # traced on first use: optimizers with numbers given never pay for it
             if not hvp_at_x:
-                hvp_at_x.append(make_hvp(self.flat_fun)(x, *args)[0])
+                hvp_at_x.append(_hvp_at(self.flat_fun, x, args))
+                self.nfev += 1  # tracing the Hessian-vector product evaluates fun and its gradient once
             return hvp_at_x[0](v)
 
-        return calibrate(Curvature(hvp, x, safety=safety, stochastic=self.batches is not None))
+        tuned = calibrate(Curvature(hvp, x, safety=safety, stochastic=self.batches is not None))
+        return _check_calibrated(tuned, self.base_optimizer)
 
     def result(self) -> OptimizeResult:
         # Overflow and NaN are expected in a diverging run, which is detected and reported.
         with np.errstate(over="ignore", invalid="ignore"):
             try:
                 if not (math.isfinite(self.loss) and math.isfinite(self.gnorm)):
-                    status = "diverged"
+                    status = "invalid_start"
                 elif self.gnorm <= self.tol:
+                    self.optimizer = self._calibrate(safety=1.0)  # no step needed, but "auto" is resolved
                     status = "converged"
+                elif self.maxiter == 0:
+                    status = "maxiter"  # no step asked for: nothing to tune
                 else:
                     self.optimizer = self._calibrate(safety=1.0)
                     status = self._loop()
@@ -162,6 +179,7 @@ class _Run:
         guard = _Guard(self.iterate) if tuned else None
         advance = self._search if searching else self._advance
         state, update = self.optimizer.init(self.x), self.optimizer.update
+        update = _checked_update(self.optimizer, update, self.x)  # its first step is checked against the protocol
         while self.nit < self.maxiter:
             try:
                 x, state, loss, grad = advance(update, state)
@@ -252,58 +270,19 @@ class _Run:
             return True
 
     def _result(self, status: str, intermediate: bool = False) -> OptimizeResult:
-        gnorm = self.gnorm if math.isfinite(self.gnorm) else math.inf
-        message = STATUS_MESSAGES[status].format(gnorm=gnorm, tol=self.tol, maxiter=self.maxiter, nit=self.nit)
+        if intermediate:  # every iteration: read-only views, nothing copied
+            return OptimizeResult(
+                x=self.restore(_read_only(self.x)), fun=self.loss, jac=self.restore(_read_only(self.grad)),
+                nit=self.nit, nfev=self.nfev, success=True, status="running", message="In progress.",
+                history=self.history.view(), optimizer=self.optimizer,
+            )
+        message = STATUS_MESSAGES[status].format(gnorm=self.gnorm, tol=self.tol, maxiter=self.maxiter, nit=self.nit,
+                                                 fun=self.loss)
         return OptimizeResult(
             x=self.restore(self.x.copy()), fun=self.loss, jac=self.restore(self.grad.copy()),
-            nit=self.nit, nfev=self.nfev,
-            success=intermediate or status in ("converged", "callback"),
-            status="running" if intermediate else status,
-            message="In progress." if intermediate else message,
-            history=np.array(self.history), optimizer=self.optimizer,
+            nit=self.nit, nfev=self.nfev, success=status in ("converged", "callback"), status=status,
+            message=message, history=self.history.view().copy(), optimizer=self.optimizer,
         )
-
-
-class _Guard:
-    """Watches a self-tuned run: its best iterate, and whether it has stalled.
-
-    A stall is _PATIENCE iterations without a new best loss or gradient norm: an
-    overshooting cycle that never turns non-finite. The safety factor on the
-    curvature grows after a divergence, or when the run stalls again without having
-    found a better point to measure the curvature at.
-    """
-
-    def __init__(self, iterate):
-        self.best, self.best_gnorm = iterate, iterate[3]  # iterate = (x, loss, grad, gnorm)
-        self.since_progress, self.retunes, self.safety, self.tuned_at = 0, 0, 1.0, iterate[1]
-
-    def stalled(self, iterate) -> bool:
-        _, loss, _, gnorm = iterate
-        self.since_progress += 1
-        if loss < self.best[1] or gnorm < self.best_gnorm:
-            self.since_progress, self.best_gnorm = 0, min(gnorm, self.best_gnorm)
-            if loss < self.best[1]:
-                self.best = iterate
-        return self.since_progress >= _PATIENCE
-
-    def next_safety(self, diverged: bool) -> float:
-        if diverged or self.best[1] >= self.tuned_at:
-            self.safety *= 4.0
-        self.retunes, self.since_progress, self.tuned_at = self.retunes + 1, 0, self.best[1]
-        return self.safety
-
-
-def _curvature_constant(optimizer) -> float | None:
-    """The strong Wolfe ``c2`` an optimizer asks for with its ``line_search`` attribute (True: 0.9), or None."""
-    c2 = getattr(optimizer, "line_search", None)
-    if c2 is None or c2 is False:
-        return None
-    c2 = 0.9 if c2 is True else c2
-    if not (isinstance(c2, (float, int)) and 1e-4 < c2 < 1):
-        raise TypeError(f"{optimizer!r}.line_search must be True or the strong Wolfe curvature constant, a number "
-                        f"in (1e-4, 1) such as 0.9, got {c2!r}; leave it unset for an optimizer that takes its own "
-                        "steps.")
-    return float(c2)
 
 
 def _inf_norm(grad) -> float:

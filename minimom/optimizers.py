@@ -25,6 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .curvature import Curvature
+from .schedules import _rate_at, _real, _show
 
 __all__ = ["Optimizer", "Momentum", "TunedMomentum", "GradientDescent"]
 
@@ -35,25 +36,36 @@ def _check_learning_rate(value, allow_auto: bool):
     if allow_auto and isinstance(value, str) and value == "auto":
         return value
     if callable(value):
-        first = value(0)
-        if not (isinstance(first, (int, float, np.floating)) and math.isfinite(first) and first > 0):
-            raise ValueError(f"learning_rate schedule must return finite numbers > 0, got {first!r} at step 0.")
+        _rate_at(value, 0)  # the rest are checked as they are used
         return value
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    number = _real(value)
+    if number is None:
         hint = ', "auto",' if allow_auto else ""
         raise ValueError(f"learning_rate must be a number > 0{hint} or a schedule t -> float, got {value!r}.")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"learning_rate must be a finite number > 0, got {value!r}; try 0.01.")
-    return float(value)
+    if not 0 < number < math.inf:
+        raise ValueError(f"learning_rate must be a finite number > 0, got {_show(value)}; try 0.01.")
+    return number
 
 
-def _check_momentum(value, allow_auto: bool):
+def _check_fraction(name: str, value, allow_auto: bool, typical: float):
+    """A momentum-like coefficient in [0, 1), named ``name`` in the error."""
     if allow_auto and isinstance(value, str) and value in ("auto", "adaptive"):
         return value
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not 0 <= value < 1:
+    number = _real(value)
+    if number is None or not 0 <= number < 1:
         options = ', "auto" or "adaptive"' if allow_auto else ""
-        raise ValueError(f"momentum must be a number in [0, 1){options}, got {value!r}; 0.9 is a common choice.")
-    return float(value)
+        raise ValueError(f"{name} must be a number in [0, 1){options}, got {value!r}; "
+                         f"{typical} is a common choice.")
+    return number
+
+
+def _check_flag(name: str, value, allow_none: bool = False):
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, (bool, np.bool_)):
+        options = "True, False or None" if allow_none else "True or False"
+        raise ValueError(f"{name} must be {options}, got {value!r}.")
+    return bool(value)
 
 
 class Optimizer:
@@ -150,9 +162,9 @@ class Momentum(Optimizer):
     def __init__(self, learning_rate: LearningRate | str = "auto", momentum: float | str = "auto",
                  nesterov: bool = False, restart: bool | None = None):
         self.learning_rate = _check_learning_rate(learning_rate, allow_auto=True)
-        self.momentum = _check_momentum(momentum, allow_auto=True)
-        self.nesterov = bool(nesterov)
-        self.restart = restart
+        self.momentum = _check_fraction("momentum", momentum, allow_auto=True, typical=0.9)
+        self.nesterov = _check_flag("nesterov", nesterov)
+        self.restart = _check_flag("restart", restart, allow_none=True)
 
     def calibrate(self, curvature: Curvature) -> Optimizer:
         """Resolve "auto": the per-step method in full batch, else the curvature-tuned rule (``self`` if no "auto").
@@ -216,7 +228,7 @@ class Momentum(Optimizer):
 
     def update(self, grad: np.ndarray, state: MomentumState, params: np.ndarray):
         velocity, step_count, since_restart = state
-        rate = self.learning_rate(step_count) if callable(self.learning_rate) else self.learning_rate
+        rate = _rate_at(self.learning_rate, step_count) if callable(self.learning_rate) else self.learning_rate
         restart = self.momentum == "adaptive" if self.restart is None else self.restart
         if restart and since_restart and grad @ velocity > 0:
             velocity, since_restart = np.zeros_like(velocity), 0

@@ -34,16 +34,15 @@ def convergence_curves(estimator, X, y, max_iter: int = 300) -> dict:
 
 def plot_convergence(problems, path: str, max_iter: int = 300) -> None:
     """One panel per ``(dataset, model, X, y)``: objective gap per iteration, log scale; saved to ``path``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # A Figure made without pyplot draws and saves without a GUI, and leaves the caller's backend alone.
+    from matplotlib.figure import Figure
 
     from .cli import MODELS
 
     columns = min(3, len(problems))
     rows = -(-len(problems) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(4.5 * columns, 3.4 * rows), squeeze=False)
+    fig = Figure(figsize=(4.5 * columns, 3.4 * rows))
+    axes = fig.subplots(rows, columns, squeeze=False)
     for ax, (dataset, model, X, y) in zip(axes.flat, problems):
         for name, gap in convergence_curves(MODELS[model](), X, y, max_iter).items():
             ax.semilogy(np.arange(1, len(gap) + 1), gap, label=name, marker="o" if len(gap) < 20 else None)
@@ -56,4 +55,3 @@ def plot_convergence(problems, path: str, max_iter: int = 300) -> None:
         ax.axis("off")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)

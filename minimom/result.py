@@ -17,6 +17,11 @@ STATUS_MESSAGES = {
         "Diverged: the loss or its gradient became non-finite at iteration {nit}; x is "
         "the last iterate with a finite loss. Try a smaller learning rate (the optimizer's learning_rate)."
     ),
+    "invalid_start": (
+        "Did not start: at x0 the loss is {fun:.3g} and the gradient's infinity norm {gnorm:.3g}; both must "
+        "be finite to take a step, so x is x0. Start from a point where fun and its gradient are finite "
+        "(check x0's scale, and the loss's logs, square roots and divisions there)."
+    ),
     "no_decrease": (
         "Stopped after {nit} iterations: the line search found no decrease along the step from x, with the "
         "gradient's infinity norm {gnorm:.3g} still above tol={tol:.3g}. The loss may be non-smooth there or its "
@@ -24,11 +29,12 @@ STATUS_MESSAGES = {
         "will not help. x is the lowest point found: loosen tol if it is good enough, or smooth the loss."
     ),
     "step_collapsed": (
-        "Stopped after {nit} iterations: the line search's step size collapsed to the resolution of floating "
-        "point without flattening the slope, with the gradient's infinity norm {gnorm:.3g} still above "
-        "tol={tol:.3g}. The loss is likely non-smooth (a kink, e.g. abs or max) near x, or its gradient "
-        "inaccurate; more iterations will not help. x is the lowest point found: smooth the loss (e.g. a "
-        "Huber or softplus form) or loosen tol if x is good enough."
+        "Stopped after {nit} iterations: the line search found lower points but no step that also flattens "
+        "the slope (its step size collapsed to the resolution of floating point), with the gradient's infinity "
+        "norm {gnorm:.3g} still above tol={tol:.3g}. The loss is likely non-smooth (a kink, e.g. abs or max) "
+        "near x, or its gradient inaccurate, or x is as close to a minimum as floating point can resolve; more "
+        "iterations will not help. x is the lowest point found: smooth the loss (e.g. a Huber or softplus "
+        "form) or loosen tol if x is good enough."
     ),
     "interrupted": (
         "Interrupted by the user (KeyboardInterrupt) after {nit} iterations; x is the "
@@ -50,8 +56,8 @@ class OptimizeResult(dict):
     success : bool, whether the run ended as asked (converged or stopped by
         the callback).
     status : str, one of ``"converged"``, ``"maxiter"``, ``"callback"``,
-        ``"diverged"``, ``"no_decrease"``, ``"step_collapsed"``,
-        ``"interrupted"``.
+        ``"diverged"``, ``"invalid_start"`` (the loss or gradient is not finite
+        at ``x0``), ``"no_decrease"``, ``"step_collapsed"``, ``"interrupted"``.
     message : str, a sentence saying why the run ended.
     history : ndarray, the loss after every iteration (per epoch in
         mini-batch mode).
@@ -78,3 +84,26 @@ class OptimizeResult(dict):
         with np.printoptions(threshold=8, edgeitems=3, precision=6):
             lines = [f"{key.rjust(width)}: {value!r}" for key, value in self.items()]
         return "\n".join(lines)
+
+
+class _History:
+    """The loss after every iteration, in a buffer that grows by doubling: appends are cheap, and the
+    callback's intermediate result gets a read-only view instead of a rebuilt array."""
+
+    def __init__(self):
+        self.buffer, self.size = np.empty(64), 0
+
+    def append(self, loss: float):
+        if self.size == len(self.buffer):
+            self.buffer = np.concatenate([self.buffer, np.empty(len(self.buffer))])
+        self.buffer[self.size] = loss
+        self.size += 1
+
+    def view(self) -> np.ndarray:
+        return _read_only(self.buffer[: self.size])
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view

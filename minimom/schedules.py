@@ -7,20 +7,52 @@ They are classes rather than closures so that they print and pickle.
 from __future__ import annotations
 
 import math
+import numbers
 
 __all__ = ["constant", "exponential_decay", "inverse_time_decay", "step_decay"]
 
 
+def _real(value) -> float | None:
+    """``value`` as a float if it is a real number (numpy scalars included), else None."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond float range, e.g. 10**400
+        return math.inf if value > 0 else -math.inf
+
+
+def _show(value) -> str:
+    """``repr(value)``, except that a huge integer is summarized rather than printed digit by digit."""
+    if isinstance(value, numbers.Integral) and not -10**20 < value < 10**20:
+        return f"an integer of {len(str(abs(int(value))))} digits"
+    return repr(value)
+
+
 def _positive(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}.")
-    return float(value)
+    number = _real(value)
+    if number is None or not 0 < number < math.inf:
+        raise ValueError(f"{name} must be a finite number > 0, got {_show(value)}.")
+    return number
 
 
 def _fraction(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+    number = _real(value)
+    if number is None or not 0 < number <= 1:
         raise ValueError(f"{name} must be a number in (0, 1], got {value!r}.")
-    return float(value)
+    return number
+
+
+def _rate_at(schedule, t: int) -> float:
+    """The rate a schedule gives for step ``t``, checked: optimizers call this at every step."""
+    rate = schedule(t)
+    try:
+        if 0 < rate < math.inf:
+            return rate
+    except (TypeError, ValueError):  # not a number, or an array
+        pass
+    raise ValueError(f"the learning_rate schedule {schedule!r} returned {rate!r} at step {t}; a schedule must "
+                     "return a finite number > 0 at every step (clip it, e.g. max(rate, 1e-6)).")
 
 
 class _Schedule:
@@ -75,9 +107,9 @@ class step_decay(_Schedule):
     def __init__(self, learning_rate: float, drop: float = 0.5, every: int = 100):
         self.learning_rate = _positive("learning_rate", learning_rate)
         self.drop = _fraction("drop", drop)
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
             raise ValueError(f"every must be an integer >= 1, got {every!r}.")
-        self.every = every
+        self.every = int(every)
 
     def __call__(self, t: int) -> float:
         return self.learning_rate * self.drop ** (t // self.every)
