@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import numbers
 import warnings
 
@@ -26,6 +28,27 @@ COMMON_CONSTRAINTS = {
 }
 
 
+_SMALL_DATA = 1_000_000  # entries of X below which a fit runs BLAS on one thread
+
+
+@functools.cache
+def _threadpool_controller():
+    from threadpoolctl import ThreadpoolController  # a scikit-learn dependency
+
+    return ThreadpoolController()
+
+
+def blas_threads(X):
+    """A context that pins BLAS to one thread while fitting small data, else does nothing.
+
+    A fit makes many small matrix-vector products; on small data BLAS threads
+    cost more to wake than they save, and on a busy machine they stall every step.
+    """
+    if X.shape[0] * X.shape[1] >= _SMALL_DATA:
+        return contextlib.nullcontext()
+    return _threadpool_controller().limit(limits=1, user_api="blas")
+
+
 def check_data(estimator, X, y, **kwargs):
     """``validate_data`` for fit: dense or CSR/CSC, float64 or float32 kept; sparse data made float64 once.
 
@@ -36,6 +59,11 @@ def check_data(estimator, X, y, **kwargs):
     if sp.issparse(X) and X.dtype != np.float64:
         X = X.astype(np.float64)  # sparse products in float64 (a copy of the non-zeros only)
     return X, y, dtype
+
+
+def check_X(estimator, X):
+    """``validate_data`` for prediction (``reset=False``): the one place where new data are checked."""
+    return validate_data(estimator, X, accept_sparse=ACCEPT_SPARSE, dtype=DTYPES, reset=False)
 
 
 def normalized_weights(sample_weight, X) -> tuple[np.ndarray, float]:
@@ -51,6 +79,8 @@ def run_minimize(estimator, objective, x0, optimizer):
     """``minimize`` the internal objective; scikit-learn's ConvergenceWarning when it stops early."""
     res = minimize(objective, x0, optimizer=optimizer, maxiter=estimator.max_iter, tol=estimator.tol,
                    verbose=bool(estimator.verbose))
+    if res.status == "interrupted":  # minimize keeps the work; a fit stops the script, as scikit-learn's do
+        raise KeyboardInterrupt
     if res.status != "converged":
         warnings.warn(f"{type(estimator).__name__} did not converge: {res.message}", ConvergenceWarning,
                       stacklevel=3)
@@ -60,7 +90,7 @@ def run_minimize(estimator, objective, x0, optimizer):
 def linear_scores(estimator, X):
     """``X @ coef_.T + intercept_`` for dense or sparse ``X`` (and sparse ``coef_``); float32 stays float32."""
     check_is_fitted(estimator)
-    X = validate_data(estimator, X, accept_sparse=ACCEPT_SPARSE, dtype=DTYPES, reset=False)
+    X = check_X(estimator, X)
     coef = estimator.coef_
     dtype = np.result_type(X.dtype, coef.dtype)
     if sp.issparse(coef):

@@ -15,12 +15,12 @@ Conventions: ``weights`` are per-row and sum to one where a mean is taken;
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["column_extremes", "weighted_mean", "second_moment", "second_moment_diagonal", "gram",
-           "matmul", "rmatmul", "loss_pass"]
+__all__ = ["Moments", "moments", "column_extremes", "weighted_mean", "gram", "matmul", "rmatmul", "loss_pass"]
 
 _BLOCK_BYTES = 8 * 2**20  # float64 bytes per row block: a few blocks of this stay well below 0.1 x X
 
@@ -40,6 +40,78 @@ def _block(X, rows: slice) -> np.ndarray:
     return block if block.dtype == np.float64 else block.astype(np.float64)
 
 
+class Moments(NamedTuple):
+    """What one pass of :func:`moments` returns (``S = diag(scale)``, ``m`` the mean, ``c`` the centred targets)."""
+
+    mean: np.ndarray  # (d,) weighted column means (zeros when not centred)
+    second: np.ndarray  # (d, d) S (X - m)^T W (X - m) S
+    cross: np.ndarray  # (d, k) S (X - m)^T W c, k = 0 without targets
+    low: np.ndarray  # (d,) per-column min of X - shift (constant columns: low == high)
+    high: np.ndarray  # (d,) per-column max of X - shift
+    shift: np.ndarray  # (d,) the provisional centre the extremes are taken about
+
+
+def moments(X, weights: np.ndarray, targets: np.ndarray | None = None, centre: bool = True,
+            scale: np.ndarray | None = None, full: bool = True) -> Moments:
+    """The weighted mean, second moment and cross moment with ``targets``, and column extremes, in ONE pass.
+
+    Dense ``X``: every row block is taken about a provisional centre (the
+    first block's mean), so ``Sum w (x - c)(x - c)^T - (m - c)(m - c)^T`` loses
+    no digits to large offsets; one symmetric product (syrk) per block, and
+    ``(x - c)^T W targets`` while the block is in cache. ``targets`` (n, k)
+    must already be centred by their weighted mean when ``centre``. Sparse
+    ``X``: sparse products about zero. ``weights`` sum to one. ``scale``
+    multiplies the columns (for data whose squares would overflow or underflow).
+    ``full=False`` gives only the diagonal of the second moment (a d-vector), for very wide data.
+    """
+    n, d = X.shape
+    k = 0 if targets is None else targets.shape[1]
+    uniform = bool(np.all(weights == weights[0]))
+    if sp.issparse(X):
+        Xs = X if scale is None else X @ sp.diags(scale)
+        low, high = column_extremes(X)
+        mean = np.asarray(Xs.T @ weights).ravel() if centre else np.zeros(d)
+        weighted = Xs.multiply(weights[:, None]).tocsr()
+        if full:
+            second = Xs.T @ weighted
+            second = (second.toarray() if sp.issparse(second) else np.asarray(second)) - np.outer(mean, mean)
+        else:
+            second = np.asarray(Xs.multiply(weighted).sum(axis=0)).ravel() - mean**2
+        cross = np.asarray(weighted.T @ targets) if k else np.zeros((d, 0))
+        mean = mean if scale is None else mean / np.where(scale > 0, scale, 1.0)
+        return Moments(mean, second, cross, low, high, np.zeros(d))
+    blocks = _row_blocks(X)
+    shift = weights[blocks[0]] @ _block(X, blocks[0]) / max(weights[blocks[0]].sum(), 1e-300) if centre \
+        else np.zeros(d)
+    total, second, cross = np.zeros(d), np.zeros((d, d) if full else d), np.zeros((d, k))
+    low, high = np.full(d, np.inf), np.full(d, -np.inf)
+    root = np.sqrt(weights)
+    for rows in blocks:
+        block = np.subtract(X[rows], shift)  # a new float64 block
+        np.minimum(low, block.min(axis=0), out=low)
+        np.maximum(high, block.max(axis=0), out=high)
+        if scale is not None:
+            block *= scale
+        if centre:
+            total += weights[rows] @ block
+        if k:
+            cross += block.T @ (weights[rows, None] * targets[rows])
+        if not full:
+            second += weights[rows] @ (block * block)
+            continue
+        if not uniform:
+            block *= root[rows, None]
+        second += block.T @ block
+    if uniform and full:
+        second *= weights[0]
+    offset = total  # the mean minus the shift, in scaled units
+    second -= np.outer(offset, offset) if full else offset**2
+    if k and centre:
+        cross -= np.outer(offset, weights @ targets)
+    unscaled = offset if scale is None else offset / np.where(scale > 0, scale, 1.0)
+    return Moments(shift + unscaled if centre else np.zeros(d), second, cross, low, high, shift)
+
+
 def column_extremes(X) -> tuple[np.ndarray, np.ndarray]:
     """Per-column minimum and maximum of ``X`` (implicit zeros of sparse ``X`` included)."""
     if sp.issparse(X):
@@ -55,43 +127,6 @@ def weighted_mean(X, weights: np.ndarray) -> np.ndarray:
     total = np.zeros(X.shape[1])
     for rows in _row_blocks(X):
         total += weights[rows] @ _block(X, rows)
-    return total
-
-
-def second_moment(X, weights: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """``S (X - mean)^T diag(weights) (X - mean) S`` with ``S = diag(scale)``, a d x d matrix.
-
-    Dense ``X``: centred and scaled one row block at a time, then a symmetric
-    product (BLAS syrk) per block. Sparse ``X``: ``S (X^T W X - m m^T) S``
-    from sparse products (``weights`` must then sum to one).
-    """
-    d = X.shape[1]
-    if sp.issparse(X):
-        scaled = X @ sp.diags(scale)
-        moment = scaled.T @ scaled.multiply(weights[:, None]).tocsr()
-        moment = moment.toarray() if sp.issparse(moment) else np.asarray(moment)
-        centre = mean * scale
-        return moment - np.outer(centre, centre)
-    moment = np.zeros((d, d))
-    root = np.sqrt(weights)
-    for rows in _row_blocks(X):
-        block = np.subtract(X[rows], mean)  # a new float64 block: safe to scale in place
-        block *= scale
-        block *= root[rows, None]
-        moment += block.T @ block
-    return moment
-
-
-def second_moment_diagonal(X, weights: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """The diagonal of :func:`second_moment`, without forming the d x d matrix."""
-    if sp.issparse(X):
-        squares = np.asarray(X.multiply(X).T @ weights, dtype=np.float64).ravel()
-        return (squares - mean**2) * scale**2
-    total = np.zeros(X.shape[1])
-    for rows in _row_blocks(X):
-        block = np.subtract(X[rows], mean)
-        block *= scale
-        total += weights[rows] @ (block * block)
     return total
 
 
@@ -139,7 +174,8 @@ def rmatmul(X, residual: np.ndarray, mean: np.ndarray) -> np.ndarray:
 RowLoss = Callable[..., tuple[float, np.ndarray]]
 
 
-def loss_pass(X, coef: np.ndarray, offset: np.ndarray, mean: np.ndarray, row_loss: RowLoss, row_data: tuple = ()):
+def loss_pass(X, coef: np.ndarray, offset, mean: np.ndarray | None, row_loss: RowLoss, row_data: tuple = (),
+              with_total: bool = False):
     """One pass computing a loss summed over rows and its gradient in the linear scores' parameters.
 
     For each row block, ``scores = X_b @ coef + offset`` (shape (rows, k)) and
@@ -149,22 +185,32 @@ def loss_pass(X, coef: np.ndarray, offset: np.ndarray, mean: np.ndarray, row_los
     Hessian-vector product passes ``[coef, direction]`` stacked). Returns
     ``(sum_b value_b, (X - mean)^T R, 1^T R)``: with ``offset = c - mean @ coef``,
     the scores are ``(X - mean) @ coef + c`` and these are the gradient of the
-    summed loss with respect to ``coef`` and ``c``.
+    summed loss with respect to ``coef`` and ``c``. ``mean=None`` means zero.
+    ``with_total=True`` returns ``(value, [X^T R; 1^T R])`` instead, one (d + 1, m) array.
     """
-    if sp.issparse(X):
-        scores = np.asarray(X @ coef, dtype=np.float64) + offset
-        value, residual = row_loss(scores, *row_data)
-        total = residual.sum(axis=0)
-        return value, np.asarray(X.T @ residual, dtype=np.float64) - np.outer(mean, total), total
-    value, product, total = 0.0, None, None
-    for rows in _row_blocks(X):
-        block = _block(X, rows)
-        scores = block @ coef
+    d = X.shape[1]
+    if sp.issparse(X) or (X.dtype == np.float64 and X.size <= _BLOCK_BYTES // 8):  # one block: the lean path
+        scores = X @ coef
         scores += offset
-        block_value, residual = row_loss(scores, *(a[rows] for a in row_data))
-        value += block_value
-        block_product = block.T @ residual
-        block_total = residual.sum(axis=0)
-        product = block_product if product is None else product + block_product
-        total = block_total if total is None else total + block_total
-    return value, product - np.outer(mean, total), total
+        value, residual = row_loss(scores, *row_data)
+        out = np.empty((d + 1, residual.shape[1]))
+        out[:d] = X.T @ residual
+        residual.sum(axis=0, out=out[d])
+    else:
+        value, out = 0.0, None
+        for rows in _row_blocks(X):
+            block = _block(X, rows)
+            scores = block @ coef
+            scores += offset
+            block_value, residual = row_loss(scores, *(a[rows] for a in row_data))
+            value += block_value
+            if out is None:
+                out = np.zeros((d + 1, residual.shape[1]))
+            out[:d] += block.T @ residual
+            out[d] += residual.sum(axis=0)
+    if with_total:
+        return value, out
+    product, total = out[:d], out[d]
+    if mean is not None:
+        product -= mean[:, None] * total
+    return value, product, total

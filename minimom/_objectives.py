@@ -19,16 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 from autograd.extend import defvjp, primitive
+from autograd.tracer import isbox
+from scipy.special import expit
 
 from . import _data
-
-
-def _softplus_and_sigmoid(z):
-    """``log(1 + exp(z))`` and ``1 / (1 + exp(-z))``, stably, sharing one ``exp``."""
-    small = np.exp(-np.abs(z))
-    softplus = np.maximum(z, 0.0) + np.log1p(small)
-    inverse = 1.0 / (1.0 + small)
-    return softplus, np.where(z >= 0, inverse, small * inverse)
 
 
 class SquaredError:
@@ -53,40 +47,54 @@ class SquaredError:
 
 
 class BinaryLogLoss:
-    """``sum_i w_i [log(1 + exp(z_i)) - y_i z_i]`` over rows, ``y`` in {0, 1}."""
+    """``sum_i w_i [log(1 + exp(z_i)) - y_i z_i]`` over rows, ``y`` in {0, 1}.
+
+    With signs ``s = 2 y - 1`` the row loss is ``-log(expit(s z))`` and its
+    derivative ``-s expit(-s z)``: two ufuncs, stable for any ``z``.
+    """
 
     def __init__(self, y, weights):
-        self.row_data = (y.reshape(-1, 1), weights[:, None])
+        signs = (2.0 * y - 1.0).reshape(-1, 1)
+        self.row_data = (signs, weights[:, None], -signs * weights[:, None])
 
     @staticmethod
-    def value_and_residual(scores, y, weights):
-        softplus, probability = _softplus_and_sigmoid(scores)
-        value = float(np.sum(weights * (softplus - y * scores)))
-        probability -= y
-        probability *= weights
-        return value, probability
+    def value_and_residual(scores, signs, weights, signed_weights):
+        # Plain numpy ufuncs on m = s z (faster than scipy's expit and log_expit on small blocks):
+        # -log(expit(m)) = log1p(exp(-|m|)) - min(m, 0), and expit(-m) = (1 if m <= 0 else e) / (1 + e).
+        margins = signs * scores
+        small = np.abs(margins)
+        np.negative(small, out=small)
+        np.exp(small, out=small)
+        losses = np.log1p(small)
+        losses -= np.minimum(margins, 0.0)
+        value = float(np.vdot(weights, losses))
+        residual = np.where(margins > 0, small, 1.0)
+        small += 1.0
+        residual /= small
+        residual *= signed_weights
+        return value, residual
 
     @staticmethod
-    def row_curvature(scores, y, weights):
+    def row_curvature(scores, signs, weights, signed_weights):
         """Each row's curvature ``w_i p_i (1 - p_i)`` (shape (rows, 1))."""
-        _, probability = _softplus_and_sigmoid(scores)
+        probability = expit(scores)
         return weights * probability * (1 - probability)
 
     @staticmethod
-    def curvature(scores, direction, y, weights):
-        return BinaryLogLoss.row_curvature(scores, y, weights) * direction
+    def curvature(scores, direction, signs, weights, signed_weights):
+        return BinaryLogLoss.row_curvature(scores, signs, weights, signed_weights) * direction
 
 
 class MultinomialLogLoss:
-    """``sum_i w_i [logsumexp_k s_ik - s_i,y_i]`` with class scores ``s = z basis^T`` (one-hot ``Y``).
+    """``sum_i w_i [logsumexp_k s_ik - s_i,y_i]`` with class scores ``s = z basis^T``, ``y_i`` class indices.
 
     ``basis`` (K, K-1) is an orthonormal basis of the vectors summing to zero:
     the K - 1 scores ``z`` are the symmetric parametrization without the
-    direction that changes nothing.
+    direction that changes nothing. The labels are kept as integers (no n x K one-hot array).
     """
 
-    def __init__(self, Y, weights, basis):
-        self.row_data = (Y, weights[:, None])
+    def __init__(self, labels, weights, basis):
+        self.row_data = (np.asarray(labels, dtype=np.intp).reshape(-1, 1), weights[:, None])
         self.basis = basis
 
     def _probabilities(self, scores):
@@ -96,17 +104,19 @@ class MultinomialLogLoss:
         total = exp.sum(axis=1, keepdims=True)
         return logits, exp / total, np.log(total)
 
-    def value_and_residual(self, scores, Y, weights):
+    def value_and_residual(self, scores, labels, weights):
         logits, probability, log_total = self._probabilities(scores)
-        value = float(np.sum(weights * (log_total - np.sum(Y * logits, axis=1, keepdims=True))))
-        return value, (weights * (probability - Y)) @ self.basis
+        value = float(np.sum(weights * (log_total - np.take_along_axis(logits, labels, axis=1))))
+        np.put_along_axis(probability, labels, np.take_along_axis(probability, labels, axis=1) - 1.0, axis=1)
+        probability *= weights
+        return value, probability @ self.basis
 
-    def row_curvature(self, scores, Y, weights):
+    def row_curvature(self, scores, labels, weights):
         """Each row's mean curvature, ``w_i (1 - sum_k p_ik^2) / (K - 1)`` (the trace of its block over K - 1)."""
         _, probability, _ = self._probabilities(scores)
         return weights * (1 - np.sum(probability**2, axis=1, keepdims=True)) / self.basis.shape[1]
 
-    def curvature(self, scores, direction, Y, weights):
+    def curvature(self, scores, direction, labels, weights):
         _, probability, _ = self._probabilities(scores)
         change = direction @ self.basis.T
         hessian_change = probability * (change - np.sum(probability * change, axis=1, keepdims=True))
@@ -133,6 +143,19 @@ class LinearObjective:
         self.n_coef = X.shape[1] * width
         self.size = self.n_coef + (width if intercept_scale is not None else 0)
         self._kept = None  # (theta, gradient) of the last forward pass
+        self._map = self._linear_map() if P.ndim == 2 else None
+
+    def _linear_map(self):
+        """``A`` with ``[W; offset] = A @ theta.reshape(-1, k)``: ``[[P, 0], [-mean P, c]]`` (without an intercept
+        parameter, ``[[P], [-mean P]]``). One product maps the parameters to the scores' coefficients, and
+        ``A^T`` maps the gradient back; the mean never touches ``X``."""
+        d = self.P.shape[0]
+        A = np.zeros((d + 1, d + (self.intercept_scale is not None)))
+        A[:d, :d] = self.P
+        A[d, :d] = -(self.mean @ self.P)
+        if self.intercept_scale is not None:
+            A[d, d] = self.intercept_scale
+        return A
 
     def _apply_P(self, V):
         return self.P @ V if self.P.ndim == 2 else self.P[:, None] * V
@@ -148,18 +171,37 @@ class LinearObjective:
 
     def _gradient(self, G, total, W):
         """Flat gradient from ``G = (X - mean)^T R`` and ``total = 1^T R``."""
-        coef = self._apply_P_transpose(G + self.penalty * W).ravel()
+        if self.penalty:
+            G += self.penalty * W
+        coef = self._apply_P_transpose(G)
         if self.intercept_scale is None:
-            return coef
-        return np.concatenate([coef, self.intercept_scale * total])
+            return coef.ravel()
+        gradient = np.empty(self.size)
+        gradient[: self.n_coef] = coef.ravel()
+        np.multiply(self.intercept_scale, total, out=gradient[self.n_coef:])
+        return gradient
 
     def value_and_gradient(self, theta):
+        if self._map is not None:
+            return self._mapped_value_and_gradient(theta)
         W, b = self.coefficients(theta)
-        value, G, total = _data.loss_pass(self.X, W, b - self.mean @ W, self.mean, self.rows.value_and_residual,
-                                          self.rows.row_data)
+        b -= self.mean @ W
+        value, G, total = _data.loss_pass(self.X, W, b, self.mean, self.rows.value_and_residual, self.rows.row_data)
         if self.penalty:  # (skipped at 0: W may be huge when X is tiny)
-            value += 0.5 * self.penalty * float(np.sum(W * W))
+            value += 0.5 * self.penalty * float(np.vdot(W, W))
         return value, self._gradient(G, total, W)
+
+    def _mapped_value_and_gradient(self, theta):
+        """:meth:`value_and_gradient` through the one linear map ``A`` (fewer numpy calls per step)."""
+        d = self.X.shape[1]
+        coefs = self._map @ theta.reshape(-1, self.width)
+        W, offset = coefs[:d], coefs[d]
+        value, raw = _data.loss_pass(self.X, W, offset, None, self.rows.value_and_residual, self.rows.row_data,
+                                     with_total=True)
+        if self.penalty:  # (skipped at 0: W may be huge when X is tiny)
+            value += 0.5 * self.penalty * float(np.vdot(W, W))
+            raw[:d] += self.penalty * W
+        return value, (self._map.T @ raw).ravel()
 
     def hessian_vector(self, theta, direction):
         """The Hessian at ``theta`` times ``direction``: one pass over ``X``."""
@@ -199,5 +241,15 @@ def internal_gradient(theta, objective: LinearObjective):
     return objective.value_and_gradient(theta)[1]
 
 
-defvjp(internal_objective, lambda ans, theta, objective: lambda g: g * internal_gradient(theta, objective))
+def _objective_vjp(ans, theta, objective):
+    def vjp(g):
+        if isbox(theta) or isbox(g):  # a higher-order trace (Hessian-vector products): through the primitive
+            return g * internal_gradient(theta, objective)
+        gradient = internal_gradient.fun(theta, objective)  # first order: the kept gradient, no extra node
+        return gradient if g == 1.0 else g * gradient
+
+    return vjp
+
+
+defvjp(internal_objective, _objective_vjp)
 defvjp(internal_gradient, lambda ans, theta, objective: lambda u: objective.hessian_vector(theta, u))

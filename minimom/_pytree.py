@@ -64,6 +64,8 @@ def _flatten_x0(x0):
     flat = np.concatenate([leaf.ravel() for leaf in leaves]).astype(np.float64) if leaves else np.empty(0)
     if flat.size == 0:
         raise ValueError("x0 is empty; give at least one parameter to optimize.")
+    if isinstance(x0, np.ndarray) and x0.ndim == 1:  # already flat: no reshape node in the traced loss
+        return flat, (lambda v: v), (lambda v: v)
     if isinstance(x0, np.ndarray):  # the common case: nothing to rebuild
         shape = x0.shape
         return flat, (lambda v: v.reshape(shape)), (lambda v: v.reshape(shape))

@@ -1,17 +1,18 @@
 """The preconditioner of the linear models, built from second moments of ``X`` (never from a copy of it).
 
 The coefficients are ``w = P v`` with ``P`` an inverse square root of the
-objective's Hessian at the start, ``curvature * Cov(X) + penalty * I``, so the
-Hessian in ``v`` is the identity there (exactly so for least squares).
+objective's Hessian, ``curvature * Cov(X) + penalty * I``, so the Hessian in
+``v`` is the identity (exactly so for least squares).
 
-Scale first: each column is divided by its largest magnitude, then by its
-standard deviation (a Jacobi scaling, ``S``), so the eigen-decomposition sees a
-matrix with a unit diagonal whatever the units of the features (1e-300 or
-1e300 included). ``P = S (curvature * C + penalty * S^2)^(-1/2)`` with ``C``
-the scaled covariance. Only eigenvalues at the level of rounding error
+The moments come from one pass over ``X`` (:func:`minimom._data.moments`). When
+squares of the data would overflow or underflow (features of size 1e-300 or
+1e300), the pass is repeated with each column divided by its largest
+magnitude. A Jacobi scaling ``S_j = 1 / sqrt(curvature * Var(x_j) + penalty)``
+then gives the matrix a unit diagonal whatever the units of the features, and
+``P = S (S H S)^(-1/2)``. Only eigenvalues at the level of rounding error
 (below ``_RANK_TOLERANCE * d`` of the largest, in the scaled problem) are treated
-as zero: those directions carry no curvature that float64 can resolve; the
-least-squares solution is then made minimum-norm explicitly.
+as zero: those directions carry no curvature that float64 can resolve, and the
+solution is made minimum-norm in them explicitly (as lstsq's).
 """
 
 from __future__ import annotations
@@ -24,49 +25,62 @@ from . import _data
 
 FULL_MAX_FEATURES = 2000  # beyond this, whiten each feature on its own (a d-vector P)
 _RANK_TOLERANCE = 4 * np.finfo(float).eps
+_SAFE = (1e-140, 1e140)  # column magnitudes whose squares and products stay normal floats
 
 
 @dataclass
 class Whitening:
-    """``P`` (d x d, or a d-vector when diagonal) and a basis of the null directions (d x r, orthonormal)."""
+    """``P`` (d x d, or a d-vector when diagonal), a basis of the null directions (d x r, orthonormal),
+    the scaled Hessian's eigenvalues (for its condition), and the moments it came from."""
 
     P: np.ndarray
     null_basis: np.ndarray
+    eigenvalues: np.ndarray
+    moments: _data.Moments
+    prescale: np.ndarray | None
 
 
-def column_scale(X, weights, mean, fit_intercept, curvature: float, penalty: float, extremes=None) -> np.ndarray:
-    """``S``, the Jacobi scaling of the Hessian: ``S_j = 1 / sqrt(curvature * Var(x_j) + penalty)``.
+def safe_moments(X, weights, targets=None, centre=True, full=True) -> tuple[_data.Moments, np.ndarray | None]:
+    """:func:`_data.moments`, repeated with columns divided by their magnitude if their squares are unsafe."""
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # detected below, then redone
+        moments = _data.moments(X, weights, targets, centre, full=full)
+    magnitude = np.maximum(np.abs(moments.low), np.abs(moments.high))
+    varying = magnitude > 0
+    unsafe = np.any(varying & ((magnitude < _SAFE[0]) | (magnitude > _SAFE[1])))
+    if not unsafe and np.all(np.isfinite(moments.second)) and np.all(np.isfinite(moments.cross)):
+        return moments, None
+    prescale = np.where(varying, 1.0 / np.where(varying, magnitude, 1.0), 0.0)
+    return _data.moments(X, weights, targets, centre, prescale, full), prescale
 
-    Computed without overflow or underflow for any units: the variance is taken
-    of each column divided by its largest magnitude ``m_j``, and
-    ``S_j = 1 / hypot(sqrt(curvature * Var(x_j / m_j)) / m_j, sqrt(penalty))``.
-    Columns that are constant (with an intercept) or all zero get 0: they carry no curvature.
-    ``extremes``: ``_data.column_extremes(X)`` if already known.
+
+def whitening(moments: _data.Moments, prescale, curvature: float, penalty: float, fit_intercept: bool,
+              floor: bool = False) -> Whitening:
+    """The preconditioner for ``curvature * Cov_weights(X) + penalty * I`` from the moments of ``X``.
+
+    ``moments.second`` is a d x d matrix (full whitening) or its diagonal (per
+    feature). ``floor=True`` raises eigenvalues at rounding level to that
+    level instead of dropping them, so ``P`` is invertible on every active
+    column (re-whitening must be able to represent the current iterate).
+    Columns that are constant (with an intercept) or carry nothing get ``P``
+    rows of zero: their coefficient stays 0.
     """
-    low, high = _data.column_extremes(X) if extremes is None else extremes
-    magnitude = np.maximum(np.abs(low), np.abs(high))
-    varying = (high > low) if fit_intercept else (magnitude > 0)
-    inverse = np.where(varying, 1.0 / np.where(varying, magnitude, 1.0), 0.0)
-    spread = _data.second_moment_diagonal(X, weights, mean, inverse)
-    usable = varying & (spread > 0)
-    root = np.sqrt(curvature * np.where(usable, spread, 1.0)) * np.where(usable, magnitude, 1.0)
-    return np.where(usable, 1.0 / np.hypot(root, np.sqrt(penalty)), 0.0)
-
-
-def whitening(X, weights, mean, scale, curvature: float, penalty: float, full: bool, floor: bool = False) -> Whitening:
-    """The preconditioner for ``curvature * Cov_weights(X) + penalty * I`` (see the module's notes).
-
-    ``floor=True`` raises eigenvalues at rounding level to that level instead of
-    dropping them, so ``P`` is invertible on every active column (re-whitening
-    must be able to represent the current iterate).
-    """
-    d = X.shape[1]
-    if not full:
-        # Per feature: the Jacobi scaling alone (the scaled Hessian has a unit diagonal).
-        return Whitening(scale.copy(), np.zeros((d, 0)))
-    active = np.flatnonzero(scale)  # dropped columns (scale 0) stay out of the eigenproblem
-    hessian = curvature * _data.second_moment(X, weights, mean, scale)[np.ix_(active, active)]
-    hessian[np.diag_indices(len(active))] += (np.sqrt(penalty) * scale[active]) ** 2  # <= 1, never inf * 0
+    second = moments.second
+    diagonal = np.diagonal(second) if second.ndim == 2 else second
+    d = len(diagonal)
+    varying = (moments.high > moments.low) if fit_intercept else (np.maximum(-moments.low, moments.high) > 0)
+    usable = varying & (diagonal > 0)
+    unit = np.ones(d) if prescale is None else np.where(prescale > 0, prescale, 1.0)
+    # S_j = 1 / hypot(sqrt(curvature * C_jj), sqrt(penalty)) in original units, without overflow or underflow.
+    root = np.sqrt(curvature * np.where(usable, diagonal, 1.0)) / unit
+    scale = np.where(usable, 1.0 / np.hypot(root, np.sqrt(penalty)), 0.0)
+    ratio = scale / unit  # S relative to the units the moments were taken in (C_moments = s0 C s0)
+    penalty_diagonal = (np.sqrt(penalty) * scale) ** 2  # <= 1: never inf * 0
+    if second.ndim == 1:
+        return Whitening(scale, np.zeros((d, 0)), curvature * diagonal * ratio**2 + penalty_diagonal, moments,
+                         prescale)
+    active = np.flatnonzero(usable)  # dropped columns stay out of the eigenproblem
+    hessian = curvature * (ratio[active, None] * second[np.ix_(active, active)] * ratio[None, active])
+    hessian[np.diag_indices(len(active))] += penalty_diagonal[active]
     eigenvalues, vectors = np.linalg.eigh(hessian)
     top = max(eigenvalues[-1], 0.0) if len(active) else 0.0
     level = _RANK_TOLERANCE * len(active) * top
@@ -80,7 +94,7 @@ def whitening(X, weights, mean, scale, curvature: float, penalty: float, full: b
     null[active] = vectors[:, ~kept] * scale[active, None]
     if null.shape[1]:
         null, _ = np.linalg.qr(null)
-    return Whitening(P, null)
+    return Whitening(P, null, eigenvalues, moments, prescale)
 
 
 def minimum_norm(coef: np.ndarray, null_basis: np.ndarray) -> np.ndarray:
@@ -91,7 +105,7 @@ def minimum_norm(coef: np.ndarray, null_basis: np.ndarray) -> np.ndarray:
 
 
 def inverse_apply(whitening: Whitening, W: np.ndarray) -> np.ndarray:
-    """``V`` with ``P V`` closest to ``W`` (for warm starts): least squares through ``P``."""
+    """``V`` with ``P V`` closest to ``W`` (for warm starts and re-whitening): least squares through ``P``."""
     P = whitening.P
     if P.ndim == 1:
         return np.where(P[:, None] != 0, W / np.where(P[:, None] != 0, P[:, None], 1.0), 0.0)

@@ -31,17 +31,18 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.utils._param_validation import Interval
 
 from . import _data
-from ._base import COMMON_CONSTRAINTS, check_data, linear_scores, normalized_weights, run_minimize
+from ._base import COMMON_CONSTRAINTS, blas_threads, check_data, linear_scores, normalized_weights, run_minimize
 from ._objectives import LinearObjective, SquaredError
 from ._out_of_core import is_out_of_core
 from ._out_of_core_models import fit_least_squares, lazy_on_dask
-from ._whitening import FULL_MAX_FEATURES, column_scale, minimum_norm, whitening
+from ._whitening import FULL_MAX_FEATURES, minimum_norm, safe_moments, whitening
 from .logistic import LogisticRegression
 from .optimizers import GradientDescent
 
 __all__ = ["LinearRegression", "Ridge", "LogisticRegression"]
 
 _RANK_TOLERANCE = 4 * np.finfo(float).eps
+_REFINE_ABOVE = 1e-10  # refine the exact solve when eps * condition (of the scaled problem) exceeds this
 
 
 def _target_scale(Yc, weights):
@@ -82,18 +83,35 @@ class _LeastSquares(MultiOutputMixin, RegressorMixin, BaseEstimator):
         if is_out_of_core(X):  # a dask array or a memmap: fitted chunk by chunk (see _out_of_core)
             return fit_least_squares(self, X, y, sample_weight)
         X, y, dtype = check_data(self, X, y, y_numeric=True, multi_output=True)
+        with blas_threads(X):
+            return self._fit(X, y, dtype, sample_weight)
+
+    def _fit(self, X, y, dtype, sample_weight):
         weights, sw_sum = normalized_weights(sample_weight, X)
         Y = y.reshape(len(y), -1).astype(np.float64)
         alphas = self._alphas(Y.shape[1])
         y_mean = weights @ Y if self.fit_intercept else np.zeros(Y.shape[1])
-        x_mean = _data.weighted_mean(X, weights) if self.fit_intercept else np.zeros(X.shape[1])
         Yc = Y - y_mean
         y_scale = _target_scale(Yc, weights)  # unit-scale targets: tol means the same on every dataset
-        coef, self.n_iter_, self.loss_curve_ = np.zeros((X.shape[1], Y.shape[1])), 0, []
-        # One problem per distinct alpha (usually one, for all the targets at once).
-        for alpha in np.unique(alphas):
-            targets = np.flatnonzero(alphas == alpha)
-            coef[:, targets] = self._solve(X, weights, x_mean, Yc[:, targets] / y_scale[targets], alpha / sw_sum)
+        targets = Yc / y_scale
+        n, d = X.shape
+        self.n_iter_, self.loss_curve_ = 0, []
+        coef = np.zeros((d, Y.shape[1]))
+        if self.optimizer is None and n < d and d > FULL_MAX_FEATURES:
+            x_mean = _data.weighted_mean(X, weights) if self.fit_intercept else np.zeros(d)
+            for alpha in np.unique(alphas):
+                columns = np.flatnonzero(alphas == alpha)
+                coef[:, columns] = _gram_solve(X, weights, x_mean, targets[:, columns], alpha / sw_sum)
+            self.n_iter_ = 1
+        else:
+            # One pass over X for every target and every alpha: mean, second and cross moments.
+            moments, prescale = safe_moments(X, weights, targets, self.fit_intercept,
+                                             full=self.optimizer is None or d <= FULL_MAX_FEATURES)
+            x_mean = moments.mean
+            for alpha in np.unique(alphas):  # usually one, for all the targets at once
+                columns = np.flatnonzero(alphas == alpha)
+                white = whitening(moments, prescale, 1.0, alpha / sw_sum, self.fit_intercept)
+                coef[:, columns] = self._solve(X, weights, targets, columns, alpha / sw_sum, white)
         coef *= y_scale
         intercept = y_mean - x_mean @ coef if self.fit_intercept else np.zeros(Y.shape[1])
         coef, intercept = coef.astype(dtype), intercept.astype(dtype)
@@ -105,29 +123,38 @@ class _LeastSquares(MultiOutputMixin, RegressorMixin, BaseEstimator):
             single = self._ravel_single_target and Y.shape[1] == 1
             self.coef_ = coef[:, 0] if single else coef.T.copy()
             self.intercept_ = intercept if self.fit_intercept else 0.0
-        self.loss_curve_ = np.asarray(self.loss_curve_)
+        self.loss_curve_ = np.asarray(self.loss_curve_, dtype=np.float64)
         return self
 
-    def _solve(self, X, weights, mean, Y, penalty):
-        """Coefficients (d, k) of the centred, unit-scale problem ``0.5 ||Y - Xc W||_w^2 + 0.5 penalty ||W||^2``."""
-        n, d = X.shape
-        default = self.optimizer is None
-        if default and n < d and d > FULL_MAX_FEATURES:
-            coef = _gram_solve(X, weights, mean, Y, penalty)
-            self.n_iter_ = max(self.n_iter_, 1)
-            return coef
-        full = default or d <= FULL_MAX_FEATURES
-        scale = column_scale(X, weights, mean, self.fit_intercept, 1.0, penalty)
-        white = whitening(X, weights, mean, scale, 1.0, penalty, full)
-        objective = LinearObjective(X, mean, white.P, penalty, Y.shape[1], None, SquaredError(Y, weights))
-        x0 = np.zeros(objective.size)
-        if default:  # the whitened Hessian is the identity: the solution is one unit step from zero
-            x0 = -objective.value_and_gradient(x0)[1]
-        optimizer = GradientDescent(learning_rate=1.0) if default else self.optimizer
-        res = run_minimize(self, objective, x0, optimizer)
-        # With the default, the exact solve counts as the first iteration.
-        self.n_iter_ = max(self.n_iter_, res.nit + default)
-        self.loss_curve_ = res.history if not len(self.loss_curve_) else self.loss_curve_
+    def _solve(self, X, weights, targets, columns, penalty, white):
+        """Coefficients (d, k) of ``0.5 ||T - (X - m) W||_w^2 + 0.5 penalty ||W||^2`` for targets ``columns``."""
+        moments = white.moments
+        cross = moments.cross[:, columns]
+        if white.prescale is not None:
+            cross = cross / np.where(white.prescale > 0, white.prescale, 1.0)[:, None]
+        objective = LinearObjective(X, moments.mean, white.P, penalty, len(columns), None,
+                                    SquaredError(targets[:, columns], weights))
+        if self.optimizer is not None:
+            res = run_minimize(self, objective, np.zeros(objective.size), self.optimizer)
+            return self._record(res, objective, white, res.nit)
+        # The whitened Hessian is the identity: the solution is one unit step from zero, V = P^T b.
+        x0 = (white.P.T @ cross if white.P.ndim == 2 else white.P[:, None] * cross).ravel()
+        kept = white.eigenvalues[white.eigenvalues > 0]
+        condition = kept[-1] / kept[0] if len(kept) else 1.0
+        if condition * np.finfo(float).eps <= _REFINE_ABOVE and self.max_iter >= 1:
+            W = objective.coefficients(x0)[0]
+            value = 0.5 * float(weights @ np.sum(targets[:, columns] ** 2, axis=1) - np.sum(cross * W))
+            self.n_iter_ = max(self.n_iter_, 1)  # the one unit step, taken exactly
+            self.loss_curve_ = self.loss_curve_ if len(self.loss_curve_) else [value]
+            self.optimizer_ = GradientDescent(learning_rate=1.0)
+            return minimum_norm(W, white.null_basis)
+        # Ill-conditioned: iterative refinement, the gradient computed from X itself.
+        res = run_minimize(self, objective, x0, GradientDescent(learning_rate=1.0))
+        return self._record(res, objective, white, res.nit + 1)
+
+    def _record(self, res, objective, white, n_iter):
+        self.n_iter_ = max(self.n_iter_, n_iter)
+        self.loss_curve_ = self.loss_curve_ if len(self.loss_curve_) else res.history
         self.optimizer_ = res.optimizer
         return minimum_norm(objective.coefficients(res.x)[0], white.null_basis)
 
@@ -171,7 +198,8 @@ class LinearRegression(_LeastSquares):
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Only when X has string feature names.
     loss_curve_ : ndarray, the internal objective after every iteration.
-    optimizer_ : the optimizer used, with "auto" resolved (absent for the Gram-matrix solve).
+    optimizer_ : the optimizer used, with "auto" resolved (``GradientDescent(1.0)`` for the exact solve;
+        absent for the Gram-matrix solve).
 
     Notes
     -----

@@ -24,16 +24,42 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from . import _data
-from ._base import COMMON_CONSTRAINTS, check_data, linear_scores, normalized_weights
+from ._base import COMMON_CONSTRAINTS, blas_threads, check_data, linear_scores, normalized_weights
 from ._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss
 from ._out_of_core import is_out_of_core
 from ._out_of_core_models import fit_logistic, lazy_on_dask
-from ._whitening import FULL_MAX_FEATURES, column_scale, inverse_apply, minimum_norm, whitening
+from ._whitening import FULL_MAX_FEATURES, inverse_apply, minimum_norm, safe_moments, whitening
+from .conjugate import ConjugateMomentum
 from .optimize import minimize
-from .optimizers import Momentum
 
-_ROUND_ITERATIONS = 50  # iterations per round before re-whitening (at least n_features)
-_ROUNDING_GRADIENT = 1e-9  # an internal gradient this small is at float64's resolution of this objective
+_NEWTON_STEP_MAX = 100.0  # root-mean-square entry of -grad beyond which the first step is not taken as Newton's
+_COLLAPSED = 1e-8  # re-whiten only while the curvature is above this fraction of its value at zero
+_ROUNDING_GRADIENT = 1e-10  # an internal gradient this small is at float64's resolution of this objective
+
+
+class _WhitenedMomentum(ConjugateMomentum):
+    """What ``Momentum()`` resolves to (line-search momentum in an L-BFGS metric), with a first step of ``-grad``.
+
+    In whitened coordinates the Hessian at the start is the identity, so ``-grad``
+    is the Newton step and the line search's first trial, the unit step, is
+    usually accepted; the generic first step (one unit long) needs several trials.
+    """
+
+    def update(self, grad, state, params):
+        step, new_state = super().update(grad, state, params)
+        # Only where the Newton step is of sane length: on separable data the curvature has vanished and the
+        # whitened gradient can be huge; there (and on the line search's retry) keep the generic unit step.
+        if state.x is None and float(grad @ grad) <= _NEWTON_STEP_MAX**2 * grad.size:
+            step = -grad
+            new_state = new_state._replace(step=step)
+        return step, new_state
+
+
+def _round_length(n_features: int, binary: bool) -> int:
+    """Iterations before re-whitening: a re-whitening costs about ``n_features / 4`` iterations (one pass of
+    symmetric products). The multinomial curvature is whitened only through its trace per row, so it is
+    re-whitened more rarely."""
+    return max(5, n_features // 4) if binary else max(50, n_features)
 
 
 def _inf_norm(vector) -> float:
@@ -65,7 +91,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     class_weight : dict, "balanced" or None, default=None
         Multiplies the sample weights per class, as in scikit-learn.
     optimizer : optimizer, default=None
-        ``None`` means ``Momentum(momentum="adaptive", nesterov=True)``.
+        ``None`` means what ``Momentum()`` resolves to in full batch (line-search
+        momentum in an L-BFGS metric, :class:`minimom.ConjugateMomentum`), with
+        ``-grad`` as its first step: the Newton step in the whitened coordinates.
     max_iter : int >= 0, default=5000
         ``0`` returns the starting point (zeros, or the previous fit with ``warm_start``).
     tol : float >= 0, default=1e-12
@@ -113,7 +141,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
 
     def _default_optimizer(self):
-        return Momentum()
+        return _WhitenedMomentum()
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model on dense or sparse ``X``. Returns ``self``."""
@@ -121,6 +149,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if is_out_of_core(X):  # a dask array or a memmap: fitted chunk by chunk (see _out_of_core)
             return fit_logistic(self, X, y, sample_weight)
         X, y, dtype = check_data(self, X, y)
+        with blas_threads(X):
+            return self._fit(X, y, dtype, sample_weight)
+
+    def _fit(self, X, y, dtype, sample_weight):
         check_classification_targets(y)
         encoder = LabelEncoder()
         labels = encoder.fit_transform(y)
@@ -143,13 +175,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         curvature = 0.25 if binary else 1.0 / n_classes  # the loss's curvature at zero
         basis = np.ones((1, 1)) if binary else _sum_zero_basis(n_classes)
         rows = (BinaryLogLoss((labels == 1).astype(np.float64), weights) if binary
-                else MultinomialLogLoss(np.eye(n_classes)[labels], weights, basis))
-        extremes = _data.column_extremes(X)
-        mean = _data.weighted_mean(X, weights) if self.fit_intercept else np.zeros(X.shape[1])
-        objective, white = self._whitened(X, weights, mean, curvature, penalty, rows, extremes, basis.shape[1])
+                else MultinomialLogLoss(labels, weights, basis))
+        objective, white = self._whitened(X, weights, curvature, penalty, rows, basis.shape[1])
         null_basis = white.null_basis
-        x0 = self._start(previous, objective, white, mean, basis, n_classes)
-        objective, res, n_iter, history = self._minimize(objective, x0, X, penalty, rows, extremes)
+        x0 = self._start(previous, objective, white, objective.mean, basis, n_classes)
+        objective, res, n_iter, history = self._minimize(objective, x0, X, penalty, rows, curvature)
         W, b = objective.coefficients(res.x)
         W = minimum_norm(W, null_basis)
         intercept = b - objective.mean @ W
@@ -162,36 +192,41 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.optimizer_ = res.optimizer
         return self
 
-    def _whitened(self, X, weights, mean, curvature, penalty, rows, extremes, width, floor=False):
-        """The internal objective whitened for ``curvature * Cov_weights(X) + penalty``, and its whitening."""
-        scale = column_scale(X, weights, mean, self.fit_intercept, curvature, penalty, extremes)
-        white = whitening(X, weights, mean, scale, curvature, penalty, X.shape[1] <= FULL_MAX_FEATURES, floor)
-        intercept_scale = 1 / math.sqrt(curvature) if self.fit_intercept else None
-        return LinearObjective(X, mean, white.P, penalty, width, intercept_scale, rows), white
+    def _whitened(self, X, weights, curvature, penalty, rows, width, floor=False):
+        """The internal objective whitened for ``curvature * Cov_weights(X) + penalty``, and its whitening.
 
-    def _minimize(self, objective, x0, X, penalty, rows, extremes):
+        One pass over ``X`` (:func:`minimom._whitening.safe_moments`) gives the weighted mean and second moment.
+        """
+        moments, prescale = safe_moments(X, weights, None, self.fit_intercept, full=X.shape[1] <= FULL_MAX_FEATURES)
+        white = whitening(moments, prescale, curvature, penalty, self.fit_intercept, floor)
+        intercept_scale = 1 / math.sqrt(curvature) if self.fit_intercept else None
+        return LinearObjective(X, moments.mean, white.P, penalty, width, intercept_scale, rows), white
+
+    def _minimize(self, objective, x0, X, penalty, rows, curvature_at_zero):
         """``minimize`` in rounds: with the default optimizer and a penalty, re-whiten at the iterate between rounds.
 
         The logistic curvature falls as the fit improves, so the whitening made
-        at the start stops being one. After ``max(50, n_features)`` iterations
+        at the start stops being one. After ``_round_length`` iterations
         without convergence, the objective is whitened again for its Hessian at
         the current iterate (row curvatures ``w_i p_i (1 - p_i)`` as weights):
-        one pass for the second moments, about the cost of ``n_features / 2``
-        iterations. Returns the last result, the total iterations and the history.
+        one pass for the second moments, about the cost of ``n_features / 4``
+        iterations (see ``_round_length``). Returns the last result, the total iterations and the history.
         """
         optimizer = self.optimizer if self.optimizer is not None else self._default_optimizer()
         rewhiten = self.optimizer is None and penalty > 0 and X.shape[1] <= FULL_MAX_FEATURES
-        round_length = max(_ROUND_ITERATIONS, X.shape[1])
+        round_length = _round_length(X.shape[1], isinstance(rows, BinaryLogLoss))
         remaining, n_iter, history = self.max_iter, 0, []
         while True:
             maxiter = min(remaining, round_length) if rewhiten else remaining
             res = minimize(objective, x0, optimizer=optimizer, maxiter=maxiter, tol=self.tol,
                            verbose=bool(self.verbose))
+            if res.status == "interrupted":  # minimize keeps the work; a fit stops the script, as scikit-learn's do
+                raise KeyboardInterrupt
             n_iter, remaining = n_iter + res.nit, remaining - res.nit
             history.append(res.history)
             if res.status != "maxiter" or remaining <= 0:
                 break
-            objective, x0 = self._rewhitened(objective, res.x, X, penalty, rows, extremes)
+            objective, x0 = self._rewhitened(objective, res.x, X, penalty, rows, curvature_at_zero)
         # A line search that cannot decrease the loss with the gradient at rounding level has converged
         # as far as float64 allows (the message says so): no warning then.
         at_rounding = res.status in ("no_decrease", "step_collapsed") and _inf_norm(res.jac) <= _ROUNDING_GRADIENT
@@ -199,17 +234,21 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             warnings.warn(f"LogisticRegression did not converge: {res.message}", ConvergenceWarning, stacklevel=3)
         return objective, res, n_iter, np.concatenate(history)
 
-    def _rewhitened(self, objective, x, X, penalty, rows, extremes):
+    def _rewhitened(self, objective, x, X, penalty, rows, curvature_at_zero):
         """The objective whitened for its Hessian at ``x``, and ``x`` in the new coordinates."""
         W, b = objective.coefficients(x)
         scores = _data.matmul(X, W, b - objective.mean @ W)
         curvatures = rows.row_curvature(scores, *rows.row_data).ravel()
         total = float(curvatures.sum())
+        if not (_COLLAPSED * curvature_at_zero < total < np.inf):
+            # The curvature has vanished (separated or single-class data): the Hessian is the penalty alone,
+            # which no whitening of the data can represent. Keep the current whitening.
+            return objective, x
         # A trace of the first weights keeps every row's direction alive where the curvature has collapsed.
         curvatures += 1e-9 * total * rows.row_data[1].ravel()
         weights = curvatures / curvatures.sum()
-        mean = _data.weighted_mean(X, weights) if self.fit_intercept else np.zeros(X.shape[1])
-        new, white = self._whitened(X, weights, mean, total, penalty, rows, extremes, objective.width, floor=True)
+        new, white = self._whitened(X, weights, total, penalty, rows, objective.width, floor=True)
+        mean = new.mean
         x0 = np.zeros(new.size)
         x0[: new.n_coef] = inverse_apply(white, W).ravel()
         if new.intercept_scale is not None:

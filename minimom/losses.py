@@ -1,4 +1,8 @@
-"""The objectives of the linear models, written once with ``autograd.numpy``.
+"""Autograd primitives for logistic and least-squares losses on a dict pytree (the estimators' former objectives).
+
+The estimators now use :mod:`minimom._objectives` (one primitive on a flat
+vector over :mod:`minimom._data`, with no copy of X); these remain as
+standalone primitives with hand-written gradients, e.g. for a user's own loss.
 
 Each takes the parameters as a dict ``{"coef": V, "intercept": u}`` in the
 estimators' internal coordinates (see :mod:`minimom.linear_model`): ``Z`` is

@@ -8,8 +8,8 @@ from typing import Any
 
 import autograd.numpy as anp
 import numpy as np
-from autograd import value_and_grad
 
+from ._autodiff import lean_value_and_grad
 from ._batches import _Batches
 from ._checks import (
     TracingError,
@@ -122,7 +122,7 @@ class _Run:
                  restore, batches):
         self.flat_fun, self.args, self.maxiter, self.tol = flat_fun, args, maxiter, tol
         self.callback, self.restore, self.batches = callback, restore, batches
-        self.value_and_grad = value_and_grad(flat_fun)
+        self.value_and_grad = lean_value_and_grad(flat_fun)
         self.x, self.loss, self.grad, self.gnorm = x, float(loss), grad, _inf_norm(grad)
         self.nit, self.nfev, self.history = 0, 1, _History()
         self.base_optimizer = self.optimizer = optimizer

@@ -1,3 +1,8 @@
+import os
+
+# Before anything imports scipy: scikit-learn's array-API estimator check runs (it skips itself otherwise).
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 import numpy as np
 import pytest
 

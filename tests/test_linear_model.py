@@ -16,6 +16,15 @@ import minimom as mm
 TIGHT = 1e-6
 
 
+@pytest.fixture(autouse=True)
+def one_blas_thread():
+    # scikit-learn's tight references make many small BLAS calls: threads only slow them on a shared machine.
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
 def load(name):
     X, y = getattr(datasets, f"load_{name}")(return_X_y=True)
     return StandardScaler().fit_transform(X), y
