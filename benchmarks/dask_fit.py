@@ -1,4 +1,4 @@
-"""Benchmark f: LogisticRegression on data beyond memory: dask arrays on a 2-worker LocalCluster, and a memmap.
+"""Benchmark i_dask_fit: LogisticRegression beyond memory: dask arrays on a 2-worker LocalCluster, and a memmap.
 
 Full run: 20M x 20 float64 (3.2 GB) generated on the workers. Rows, all on the
 same data: minimom on the dask arrays; dask-ml's LogisticRegression with

@@ -209,4 +209,5 @@ def _needs_row_sum(fun, args) -> None:
             raise TypeError(
                 f"args[{i}] is a dask array, which a plain loss would have to compute whole; wrap the loss so "
                 "that it is evaluated chunk by chunk: minimize(mm.RowSum(fun), x0, args=...), with fun the "
-                "loss of one block of rows (a sum over its rows).")
+                f"loss of one block of rows (a sum over its rows); or, if the data fit in memory, pass "
+                f"np.asarray(args[{i}]).")
