@@ -22,6 +22,7 @@ from pathlib import Path
 import autograd.numpy as anp
 import numpy as np
 from autograd import value_and_grad
+from dask_fit import bench_dask_fit  # benchmarks/dask_fit.py: data beyond memory (dask, memmap)
 from estimators import bench_estimator_speed  # section h (issue 11), a module of its own
 from scipy.special import expit
 from sklearn import datasets
@@ -271,6 +272,7 @@ SECTIONS = {
     "f_user_losses": bench_user_losses,
     "g_callback": bench_callback,
     "h_estimator_speed": bench_estimator_speed,
+    "i_dask_fit": bench_dask_fit,
 }
 
 

@@ -17,6 +17,7 @@ from .optimize import TracingError, minimize
 from .optimizers import GradientDescent, Momentum, Optimizer, TunedMomentum
 from .products import dot
 from .result import OptimizeResult
+from .rowsum import RowSum
 
 __version__ = "0.1.0"
 
@@ -32,6 +33,7 @@ __all__ = [
     "OptimizeResult",
     "Optimizer",
     "Ridge",
+    "RowSum",
     "TracingError",
     "TunedMomentum",
     "compare",

@@ -2,6 +2,8 @@
 
 Per-sample data may be numpy arrays, pandas DataFrames and Series (cut with
 ``.iloc``) or scipy.sparse matrices (cut by rows of a CSR copy made once).
+Memmaps and dask arrays are never loaded whole: their blocks come in a
+shuffled order, their rows shuffled within each block.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import numbers
 import sys
 
 import numpy as np
+
+from ._chunked import _block_rows, _dask, _dask_row_chunks, _is_dask, _is_memmap, _release
 
 
 def _kind(a) -> str | None:
@@ -22,6 +26,8 @@ def _kind(a) -> str | None:
     pandas = sys.modules.get("pandas")
     if pandas is not None and isinstance(a, (pandas.DataFrame, pandas.Series)):
         return "pandas"
+    if _is_dask(a):
+        return "dask" if a.ndim >= 1 else None
     shape = getattr(a, "shape", None)
     return "other" if isinstance(shape, tuple) and len(shape) >= 1 else None
 
@@ -45,10 +51,11 @@ class _Batches:
             if kind == "other" and self.sliced[i]:
                 raise TypeError(
                     f"In mini-batch mode args[{i}], a {type(args[i]).__name__} with {n} rows, would have to be cut "
-                    "into batches, but minimom cuts only numpy arrays, pandas objects and scipy.sparse matrices; "
+                    "into batches, but minimom cuts only numpy, pandas, scipy.sparse and dask data; "
                     f"convert it first, e.g. np.asarray(args[{i}]).")
         self.args = tuple(a.tocsr() if kind == "sparse" and s else a for a, kind, s in zip(args, kinds, self.sliced))
         self.kinds = kinds
+        self.blocks = self._blocks()
         # A legacy RandomState shuffles as well as a Generator; anything else seeds a new Generator.
         is_rng = isinstance(random_state, (np.random.Generator, np.random.RandomState))
         self.rng = random_state if is_rng else np.random.default_rng(random_state)
@@ -63,17 +70,66 @@ class _Batches:
                     f"passed whole and the loss failed ({err}). Pass arrays of equal length."
                 ) from err
 
-    def _take(self, index):
-        return tuple(_rows(a, kind, index) if s else a for a, kind, s in zip(self.args, self.kinds, self.sliced))
+    def _take(self, index, args=None):
+        return tuple(_rows(a, kind, index) if s else a
+                     for a, kind, s in zip(args or self.args, self.kinds, self.sliced))
+
+    def _blocks(self):
+        """Row bounds of the blocks of chunked data (dask chunks, memmap blocks), or None for arrays in memory."""
+        chunked = [a for a, s in zip(self.args, self.sliced) if s and (_is_dask(a) or _is_memmap(a))]
+        if not chunked or any(s and kind not in ("numpy", "dask") for kind, s in zip(self.kinds, self.sliced)):
+            return None
+        if any(_is_dask(a) for a in chunked):
+            sizes = _dask_row_chunks(self.args, self.sliced, [f"args[{i}]" for i in range(len(self.args))])
+        else:
+            step = max(_block_rows(self.args, self.sliced, None), self.batch_size)
+            sizes = [min(step, self.n - start) for start in range(0, self.n, step)]
+        ends = np.cumsum(sizes)
+        return list(zip(ends - sizes, ends))
+
+    def _load(self, start, stop) -> tuple:
+        """Rows ``start:stop`` of every sliced array, in memory (read from disk or gathered from dask)."""
+        pieces = self._take(slice(start, stop))
+        if any(_is_dask(a) for a in pieces):
+            dask, _ = _dask()
+            pieces = dask.compute(*pieces)
+        loaded = tuple(np.array(p) if s and _is_memmap(p) else p for p, s in zip(pieces, self.sliced))
+        for p, s in zip(pieces, self.sliced):
+            if s and _is_memmap(p):
+                _release(p)
+        return loaded
 
     def sample(self) -> tuple:
         """A fixed sample, bigger than a batch, to estimate the curvature on."""
-        return self._take(np.arange(min(self.n, max(self.batch_size, 2048))))
+        size = min(self.n, max(self.batch_size, 2048))
+        return self._take(np.arange(size)) if self.blocks is None else self._load(0, size)
 
     def epoch(self):
+        if self.blocks is not None:
+            yield from self._blocked_epoch()
+            return
         order = self.rng.permutation(self.n)
         for start in range(0, self.n, self.batch_size):
             yield self._take(order[start:start + self.batch_size])
+
+    def _blocked_epoch(self):
+        """Chunked data is never loaded whole: blocks come in a shuffled order, rows shuffled within each.
+
+        Rows left over at the end of a block start the next block's first batch.
+        """
+        carry = None
+        for b in self.rng.permutation(len(self.blocks)):
+            block = self._load(*self.blocks[b])
+            block = self._take(self.rng.permutation(self.blocks[b][1] - self.blocks[b][0]), block)
+            if carry is not None:
+                block = tuple(np.concatenate([c, a]) if s else a for c, a, s in zip(carry, block, self.sliced))
+            rows = len(block[self.first_array])
+            full = rows - rows % self.batch_size
+            for start in range(0, full, self.batch_size):
+                yield self._take(slice(start, start + self.batch_size), block)
+            carry = self._take(slice(full, rows), block) if full < rows else None
+        if carry is not None:
+            yield carry
 
 
 def _rows(a, kind, index):

@@ -33,6 +33,8 @@ from sklearn.utils._param_validation import Interval
 from . import _data
 from ._base import COMMON_CONSTRAINTS, blas_threads, check_data, linear_scores, normalized_weights, run_minimize
 from ._objectives import LinearObjective, SquaredError
+from ._out_of_core import is_out_of_core
+from ._out_of_core_models import fit_least_squares, lazy_on_dask
 from ._whitening import FULL_MAX_FEATURES, minimum_norm, safe_moments, whitening
 from .logistic import LogisticRegression
 from .optimizers import GradientDescent
@@ -78,6 +80,8 @@ class _LeastSquares(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None):
         """Fit the model; ``X`` dense or sparse, ``y`` with one column per target. Returns ``self``."""
         self._validate_params()
+        if is_out_of_core(X):  # a dask array or a memmap: fitted chunk by chunk (see _out_of_core)
+            return fit_least_squares(self, X, y, sample_weight)
         X, y, dtype = check_data(self, X, y, y_numeric=True, multi_output=True)
         with blas_threads(X):
             return self._fit(X, y, dtype, sample_weight)
@@ -154,6 +158,7 @@ class _LeastSquares(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.optimizer_ = res.optimizer
         return minimum_norm(objective.coefficients(res.x)[0], white.null_basis)
 
+    @lazy_on_dask
     def predict(self, X):
         """Predict with the fitted linear model: ``X @ coef_.T + intercept_`` (dense or sparse ``X``)."""
         return linear_scores(self, X)

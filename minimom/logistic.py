@@ -26,6 +26,8 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from . import _data
 from ._base import COMMON_CONSTRAINTS, blas_threads, check_data, linear_scores, normalized_weights
 from ._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss
+from ._out_of_core import is_out_of_core
+from ._out_of_core_models import fit_logistic, lazy_on_dask
 from ._whitening import FULL_MAX_FEATURES, inverse_apply, minimum_norm, safe_moments, whitening
 from .conjugate import ConjugateMomentum
 from .optimize import minimize
@@ -144,6 +146,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None):
         """Fit the model on dense or sparse ``X``. Returns ``self``."""
         self._validate_params()
+        if is_out_of_core(X):  # a dask array or a memmap: fitted chunk by chunk (see _out_of_core)
+            return fit_logistic(self, X, y, sample_weight)
         X, y, dtype = check_data(self, X, y)
         with blas_threads(X):
             return self._fit(X, y, dtype, sample_weight)
@@ -269,17 +273,20 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             x0[objective.n_coef:] = b / objective.intercept_scale
         return x0
 
+    @lazy_on_dask
     def decision_function(self, X):
         """Class scores ``X @ coef_.T + intercept_``: shape (n,) for two classes, else (n, n_classes)."""
         scores = linear_scores(self, X)
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
+    @lazy_on_dask
     def predict(self, X):
         """The most probable class of each sample."""
         scores = self.decision_function(X)
         index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
         return self.classes_[index]
 
+    @lazy_on_dask
     def predict_log_proba(self, X):
         """Log-probabilities of the classes, shape (n, n_classes), computed stably."""
         scores = self.decision_function(X)
@@ -287,6 +294,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             return -np.logaddexp(0.0, np.column_stack([scores, -scores]))
         return log_softmax(scores, axis=1)
 
+    @lazy_on_dask
     def predict_proba(self, X):
         """Probabilities of the classes, shape (n, n_classes)."""
         scores = self.decision_function(X)

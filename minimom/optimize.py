@@ -26,6 +26,7 @@ from ._retune import _MAX_RETUNES, _Guard
 from .curvature import Curvature, _hvp_at
 from .optimizers import Momentum
 from .result import STATUS_MESSAGES, OptimizeResult, _History, _read_only
+from .rowsum import _needs_row_sum
 
 __all__ = ["minimize", "TracingError"]  # TracingError is defined in _checks
 
@@ -91,6 +92,7 @@ def minimize(fun: Callable[..., Any], x0: Any, *, args: tuple = (), optimizer: A
     _check_protocol(optimizer)
     if not isinstance(args, tuple):
         args = (args,)
+    _needs_row_sum(fun, args)
     x, unflatten, restore = _flatten_x0(x0)
 
     def flat_fun(flat, *fargs):

@@ -30,3 +30,15 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "sklearn_suite" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """A 2-worker distributed LocalCluster for a module's dask tests, started and closed by the tests themselves.
+
+    Module-scoped: closed before other modules (e.g. the docs' own cluster) run.
+    """
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+    with cluster, distributed.Client(cluster) as client:
+        yield client
