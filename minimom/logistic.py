@@ -230,7 +230,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         # A line search that cannot decrease the loss with the gradient at rounding level has converged
         # as far as float64 allows (the message says so): no warning then.
         at_rounding = res.status in ("no_decrease", "step_collapsed") and _inf_norm(res.jac) <= _ROUNDING_GRADIENT
-        if res.status != "converged" and not at_rounding:
+        if res.status == "maxiter":  # the rounds' total, in the estimator's terms (res.message counts one round)
+            message = (f"Stopped after max_iter={self.max_iter} iterations with the internal gradient's infinity "
+                       f"norm {_inf_norm(res.jac):.3g} still above tol={self.tol:.3g}; raise max_iter or loosen tol.")
+            warnings.warn(f"LogisticRegression did not converge: {message}", ConvergenceWarning, stacklevel=3)
+        elif res.status != "converged" and not at_rounding:
             warnings.warn(f"LogisticRegression did not converge: {res.message}", ConvergenceWarning, stacklevel=3)
         return objective, res, n_iter, np.concatenate(history)
 
