@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _data
+from .conjugate import ConjugateMomentum
 
 FULL_MAX_FEATURES = 2000  # beyond this, whiten each feature on its own (a d-vector P)
 _RANK_TOLERANCE = 4 * np.finfo(float).eps
@@ -120,3 +121,31 @@ def inverse_apply(whitening: Whitening, W: np.ndarray) -> np.ndarray:
         V[active] = vectors @ ((vectors.T @ (W[active] / scale[active, None])) / inverse_root[:, None])
         return V
     return np.linalg.lstsq(P, W, rcond=None)[0]
+
+
+_NEWTON_STEP_MAX = 100.0  # root-mean-square entry of -grad beyond which the first step is not taken as Newton's
+
+
+class _WhitenedMomentum(ConjugateMomentum):
+    """What ``Momentum()`` resolves to (line-search momentum in an L-BFGS metric), with a first step of ``-grad``.
+
+    In whitened coordinates the Hessian at the start is the identity, so ``-grad``
+    is the Newton step and the line search's first trial, the unit step, is
+    usually accepted; the generic first step (one unit long) needs several trials.
+    """
+
+    def update(self, grad, state, params):
+        step, new_state = super().update(grad, state, params)
+        # Only where the Newton step is of sane length: on separable data the curvature has vanished and the
+        # whitened gradient can be huge; there (and on the line search's retry) keep the generic unit step.
+        if state.x is None and float(grad @ grad) <= _NEWTON_STEP_MAX**2 * grad.size:
+            step = -grad
+            new_state = new_state._replace(step=step)
+        return step, new_state
+
+
+def _round_length(n_features: int, binary: bool) -> int:
+    """Iterations before re-whitening: a re-whitening costs about ``n_features / 4`` iterations (one pass of
+    symmetric products). The multinomial curvature is whitened only through its trace per row, so it is
+    re-whitened more rarely."""
+    return max(5, n_features // 4) if binary else max(50, n_features)

@@ -28,44 +28,25 @@ from ._base import COMMON_CONSTRAINTS, blas_threads, check_data, linear_scores, 
 from ._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss
 from ._out_of_core import is_out_of_core
 from ._out_of_core_models import fit_logistic, lazy_on_dask
-from ._whitening import FULL_MAX_FEATURES, inverse_apply, minimum_norm, safe_moments, whitening
-from .conjugate import ConjugateMomentum
+from ._whitening import (
+    FULL_MAX_FEATURES,
+    _round_length,
+    _WhitenedMomentum,
+    inverse_apply,
+    minimum_norm,
+    safe_moments,
+    whitening,
+)
 from .optimize import minimize
 
-_NEWTON_STEP_MAX = 100.0  # root-mean-square entry of -grad beyond which the first step is not taken as Newton's
+__all__ = ["LogisticRegression"]
+
 _COLLAPSED = 1e-8  # re-whiten only while the curvature is above this fraction of its value at zero
 _ROUNDING_GRADIENT = 1e-10  # an internal gradient this small is at float64's resolution of this objective
 
 
-class _WhitenedMomentum(ConjugateMomentum):
-    """What ``Momentum()`` resolves to (line-search momentum in an L-BFGS metric), with a first step of ``-grad``.
-
-    In whitened coordinates the Hessian at the start is the identity, so ``-grad``
-    is the Newton step and the line search's first trial, the unit step, is
-    usually accepted; the generic first step (one unit long) needs several trials.
-    """
-
-    def update(self, grad, state, params):
-        step, new_state = super().update(grad, state, params)
-        # Only where the Newton step is of sane length: on separable data the curvature has vanished and the
-        # whitened gradient can be huge; there (and on the line search's retry) keep the generic unit step.
-        if state.x is None and float(grad @ grad) <= _NEWTON_STEP_MAX**2 * grad.size:
-            step = -grad
-            new_state = new_state._replace(step=step)
-        return step, new_state
-
-
-def _round_length(n_features: int, binary: bool) -> int:
-    """Iterations before re-whitening: a re-whitening costs about ``n_features / 4`` iterations (one pass of
-    symmetric products). The multinomial curvature is whitened only through its trace per row, so it is
-    re-whitened more rarely."""
-    return max(5, n_features // 4) if binary else max(50, n_features)
-
-
 def _inf_norm(vector) -> float:
     return float(np.max(np.abs(vector))) if np.size(vector) else 0.0
-
-__all__ = ["LogisticRegression"]
 
 
 def _sum_zero_basis(n_classes: int) -> np.ndarray:
