@@ -253,3 +253,10 @@ def _objective_vjp(ans, theta, objective):
 
 defvjp(internal_objective, _objective_vjp)
 defvjp(internal_gradient, lambda ans, theta, objective: lambda u: objective.hessian_vector(theta, u))
+
+
+def _sum_zero_basis(n_classes: int) -> np.ndarray:
+    """An orthonormal basis (n_classes, n_classes - 1) of the vectors whose entries sum to zero."""
+    centring = np.eye(n_classes) - 1.0 / n_classes
+    vectors, _, _ = np.linalg.svd(centring)
+    return vectors[:, : n_classes - 1]

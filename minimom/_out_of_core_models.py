@@ -20,6 +20,7 @@ from sklearn.utils.validation import _check_n_features, _check_sample_weight, ch
 
 from . import _dask_data
 from ._chunked import _dask, _is_dask
+from ._objectives import _sum_zero_basis
 from ._out_of_core import whitened_fit
 
 __all__ = ["fit_least_squares", "fit_logistic", "lazy_on_dask", "predict_lazily"]
@@ -91,11 +92,6 @@ def fit_least_squares(estimator, X, y, sample_weight):
         estimator.coef_ = coef[:, 0] if single else coef.T.copy()
         estimator.intercept_ = intercept if estimator.fit_intercept else 0.0
     return estimator
-
-
-def _sum_zero_basis(n_classes: int) -> np.ndarray:
-    vectors, _, _ = np.linalg.svd(np.eye(n_classes) - 1.0 / n_classes)
-    return vectors[:, : n_classes - 1]
 
 
 def fit_logistic(estimator, X, y, sample_weight):

@@ -25,7 +25,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from . import _data
 from ._base import COMMON_CONSTRAINTS, blas_threads, check_data, linear_scores, normalized_weights
-from ._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss
+from ._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss, _sum_zero_basis
 from ._out_of_core import is_out_of_core
 from ._out_of_core_models import fit_logistic, lazy_on_dask
 from ._whitening import (
@@ -37,23 +37,12 @@ from ._whitening import (
     safe_moments,
     whitening,
 )
-from .optimize import minimize
+from .optimize import _inf_norm, minimize
 
 __all__ = ["LogisticRegression"]
 
 _COLLAPSED = 1e-8  # re-whiten only while the curvature is above this fraction of its value at zero
 _ROUNDING_GRADIENT = 1e-10  # an internal gradient this small is at float64's resolution of this objective
-
-
-def _inf_norm(vector) -> float:
-    return float(np.max(np.abs(vector))) if np.size(vector) else 0.0
-
-
-def _sum_zero_basis(n_classes: int) -> np.ndarray:
-    """An orthonormal basis (n_classes, n_classes - 1) of the vectors whose entries sum to zero."""
-    centring = np.eye(n_classes) - 1.0 / n_classes
-    vectors, _, _ = np.linalg.svd(centring)
-    return vectors[:, : n_classes - 1]
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
