@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
-import time
 import warnings
 
 import numpy as np
@@ -33,20 +31,11 @@ from sklearn import datasets
 from sklearn import linear_model as sk
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
+from timing import median_times
 
 import minimom as mm
 from minimom._objectives import BinaryLogLoss, LinearObjective
 from minimom._whitening import safe_moments, whitening
-
-
-def _medians(functions: dict, repeats: int) -> dict:
-    times = {name: [] for name in functions}
-    for _ in range(repeats):
-        for name, fn in functions.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def _load(case: str, quick: bool):
@@ -142,11 +131,11 @@ def bench_case(case: str, quick: bool) -> dict:
         ours = getattr(mm, model)()
         fits = {"minimom": lambda: ours.fit(X, y), **{k: (lambda e=e: e.fit(X, y)) for k, e in candidates.items()}}
         with threadpool_limits(limits=1, user_api="blas"):
-            times = _medians(fits, repeats)
+            times = median_times(fits, repeats)
         errors = {name: _error(est.fit(X, y), reference) for name, est in [("minimom", ours), *candidates.items()]}
         exact = [name for name in candidates if errors[name] <= 1e-6]
         fastest = min(exact or candidates, key=times.get)
-        threaded = _medians({"minimom": fits["minimom"], fastest: fits[fastest]}, max(1, repeats // 2))
+        threaded = median_times({"minimom": fits["minimom"], fastest: fits[fastest]}, max(1, repeats // 2))
     row = {"case": case, "model": model, "shape": f"{X.shape[0]}x{X.shape[1]}",
            "minimom_s": times["minimom"], "sklearn": fastest, "sklearn_s": times[fastest],
            "ratio": times["minimom"] / times[fastest], "ratio_threads": threaded["minimom"] / threaded[fastest],
@@ -193,7 +182,7 @@ def bench_step(n, d, steps):
         return loss
 
     with threadpool_limits(limits=1, user_api="blas"):
-        times = _medians({"minimom": ours, "floor": floor}, repeats=7 if n < 10_000 else 3)
+        times = median_times({"minimom": ours, "floor": floor}, repeats=7 if n < 10_000 else 3)
     return {"shape": f"{n}x{d}", "steps": steps, "minimom_step_us": 1e6 * times["minimom"] / steps,
             "floor_step_us": 1e6 * times["floor"] / steps, "ratio": times["minimom"] / times["floor"],
             "target": 2.0 if n <= 500 else 1.1}

@@ -14,8 +14,6 @@ import argparse
 import json
 import math
 import platform
-import statistics
-import time
 import warnings
 from pathlib import Path
 
@@ -28,21 +26,11 @@ from scipy.special import expit
 from sklearn import datasets
 from sklearn import linear_model as sk
 from sklearn.preprocessing import StandardScaler
+from timing import median_times  # interleaved repeats, medians
 from user_losses import bench_user_losses  # section f, a module of its own (benchmarks/ is on sys.path)
 
 import minimom as mm
 from minimom import losses
-
-
-def median_times(functions: dict, repeats: int) -> dict:
-    """Median seconds of each zero-argument function, run interleaved ``repeats`` times."""
-    times = {name: [] for name in functions}
-    for _ in range(repeats):
-        for name, fn in functions.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
 
 
 # a. quadratics ---------------------------------------------------------------------------------------------

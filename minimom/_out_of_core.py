@@ -29,10 +29,9 @@ import warnings
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.extend import defvjp, primitive
-from autograd.scipy.special import expit
 
 from ._chunked import _block_reduce, _is_dask, _is_memmap
+from .losses import weighted_binary_log_loss, weighted_multinomial_log_loss
 from .optimize import minimize
 from .optimizers import GradientDescent, Momentum
 from .rowsum import RowSum
@@ -89,35 +88,8 @@ def preconditioner(covariance, curvature: float, penalty: float, fit_intercept: 
 
 
 # The blocks' losses, of theta = [V.ravel(), u]: scores (X - mean) P V + c u, written with autograd. The
-# log-losses end in primitives with fused forward passes and hand-written VJPs (written with autograd's
-# functions, so Hessian-vector products still work): 2.5x faster per block than autograd's generic chain.
-@primitive
-def _weighted_softplus(z, T, weights):
-    """``sum_i weights_i [log(1 + exp(z_i)) - T_i z_i]``, stably and in one pass."""
-    return weights @ (np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z))) - T * z)
-
-
-defvjp(_weighted_softplus, lambda ans, z, T, weights: lambda g: g * weights * (expit(z) - T))
-
-
-def _softmax(logits):
-    shifted = logits - anp.max(logits, axis=1, keepdims=True)
-    exp = anp.exp(shifted)
-    return exp / anp.sum(exp, axis=1, keepdims=True)
-
-
-@primitive
-def _weighted_softmax_loss(logits, T, weights):
-    """``sum_i weights_i [logsumexp_k logits_ik - sum_k T_ik logits_ik]``."""
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return -weights @ np.einsum("ik,ik->i", T, log_softmax)
-
-
-defvjp(_weighted_softmax_loss,
-       lambda ans, logits, T, weights: lambda g: g * weights[:, None] * (_softmax(logits) - T))
-
-
+# log-losses end in the primitives of minimom.losses (fused forward passes, hand-written VJPs written with
+# autograd's functions, so Hessian-vector products still work): 2.5x faster per block than autograd's chain.
 def _scores(theta, X, P, mean, width, intercept_scale, basis=None):
     """The block's scores: 1-D for one column (no slicing of an n-vector in autograd's graph)."""
     d = P.shape[0]
@@ -136,11 +108,11 @@ def _squared_error(P, mean, width, intercept_scale, theta, X, T, weights):
 
 
 def _binary_log_loss(P, mean, width, intercept_scale, theta, X, T, weights):
-    return _weighted_softplus(_scores(theta, X, P, mean, 1, intercept_scale), T, weights)
+    return weighted_binary_log_loss(_scores(theta, X, P, mean, 1, intercept_scale), T, weights)
 
 
 def _multinomial_log_loss(P, mean, width, intercept_scale, basis, theta, X, T, weights):
-    return _weighted_softmax_loss(_scores(theta, X, P, mean, width, intercept_scale, basis), T, weights)
+    return weighted_multinomial_log_loss(_scores(theta, X, P, mean, width, intercept_scale, basis), T, weights)
 
 
 def _l2(P, width, penalty, theta):
