@@ -50,7 +50,9 @@ def minimize(fun: Callable[..., Any], x0: Any, *, args: tuple = (), optimizer: A
         Extra arguments passed to ``fun``.
     optimizer : optimizer, default=None
         Any object with ``init``/``update`` (see :mod:`minimom.optimizers`);
-        ``None`` means ``Momentum()``, tuned automatically.
+        ``None`` means ``Momentum()``: in full-batch mode the per-step
+        :class:`minimom.ConjugateMomentum` (a strong Wolfe line search picks each
+        learning rate), in mini-batch mode momentum tuned from the curvature at the start.
     maxiter : int, default=1000
         The most iterations (epochs in mini-batch mode).
     tol : float, default=1e-6
