@@ -35,6 +35,9 @@ class SearchFailed(Exception):
     ``"step_collapsed"``: lower points exist, but the search interval shrank to the
     resolution of floating point (or the trials ran out) without meeting the
     curvature condition, as at a kink; ``point`` is the lowest of them, ``(x, loss, grad)``.
+    ``"unbounded"``: the loss reached -inf, or kept falling as steeply over every
+    trial of the bracketing phase (at least a billion-fold range of steps);
+    ``point`` is the lowest finite point.
     """
 
     def __init__(self, status: str, point: tuple | None = None):
@@ -61,6 +64,8 @@ def wolfe_search(evaluate, x, loss, grad, step, c2=0.9):
         x_new = x + a * step
         f, g = evaluate(x_new)
         f = float(f)
+        if f == -math.inf:
+            raise SearchFailed("unbounded", best)
         d = float(g @ step)  # not finite when g is not (inf * 0 is NaN too)
         if not (math.isfinite(f) and math.isfinite(d)):
             return math.inf, None, x_new, g
@@ -85,8 +90,8 @@ def wolfe_search(evaluate, x, loss, grad, step, c2=0.9):
             hi, f_hi, d_hi = lo, f_lo, d_lo
             lo, f_lo, d_lo = a, f, d
             break
-        if evaluations >= _MAX_EVALUATIONS:
-            return _fallback(best)
+        if evaluations >= _MAX_EVALUATIONS:  # still going down, steeply, a billion-fold step later
+            raise SearchFailed("unbounded", best)
         step_up = _cubic_minimizer(lo, f_lo, d_lo, a, f, d)
         lo, f_lo, d_lo = a, f, d
         a = min(max(step_up, 2.0 * a), 10.0 * a) if math.isfinite(step_up) and step_up > a else 4.0 * a

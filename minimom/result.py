@@ -36,6 +36,11 @@ STATUS_MESSAGES = {
         "iterations will not help. x is the lowest point found: smooth the loss (e.g. a Huber or softplus "
         "form) or loosen tol if x is good enough."
     ),
+    "unbounded": (
+        "Stopped after {nit} iterations: the loss fell without bound along the step (to {fun:.3g}, or to -inf "
+        "beyond it), so it has no minimum for the line search to find there. Check the loss: a missing "
+        "penalty or constraint, or a sign error? x is the lowest finite point found."
+    ),
     "interrupted": (
         "Interrupted by the user (KeyboardInterrupt) after {nit} iterations; x is the "
         "last iterate with a finite loss."
@@ -57,7 +62,8 @@ class OptimizeResult(dict):
         the callback).
     status : str, one of ``"converged"``, ``"maxiter"``, ``"callback"``,
         ``"diverged"``, ``"invalid_start"`` (the loss or gradient is not finite
-        at ``x0``), ``"no_decrease"``, ``"step_collapsed"``, ``"interrupted"``.
+        at ``x0``), ``"no_decrease"``, ``"step_collapsed"``, ``"unbounded"``,
+        ``"interrupted"``.
     message : str, a sentence saying why the run ended.
     history : ndarray, the loss after every iteration (per epoch in
         mini-batch mode).

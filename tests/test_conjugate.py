@@ -200,3 +200,11 @@ def test_a_bad_line_search_constant_is_a_clear_error():
 def test_memory_is_validated(memory):
     with pytest.raises(ValueError, match="memory"):
         mm.ConjugateMomentum(memory=memory)
+
+
+@pytest.mark.parametrize("loss", [lambda x: -anp.sum(x), lambda x: anp.sum(x**3), lambda x: -anp.sum(anp.exp(x))],
+                         ids=["linear", "cubic", "exp"])
+def test_a_loss_unbounded_below_says_so(loss):
+    res = mm.minimize(loss, np.full(2, 0.5))
+    assert res.status == "unbounded" and not res.success and "without bound" in res.message
+    assert np.isfinite(res.fun) and res.fun < loss(np.full(2, 0.5)) and np.all(np.isfinite(res.x))
