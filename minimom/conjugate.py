@@ -91,6 +91,11 @@ class ConjugateMomentum(Optimizer):
             raise ValueError(f"memory must be an integer >= 0, got {memory!r}; 10 is a common choice.")
         self.memory = int(memory)
 
+    # Read like Momentum's hyperparameters: what "auto" resolved to (chosen anew at every step).
+    learning_rate = property(lambda self: "line search", doc="Chosen at every step by a strong Wolfe line search.")
+    momentum = property(lambda self: "conjugate", doc="Chosen at every step by conjugacy (0 in the L-BFGS metric).")
+    nesterov = property(lambda self: False, doc="No look-ahead: a line search picks the rate.")
+
     @property
     def line_search(self) -> float:
         """The strong Wolfe curvature constant ``c2`` that ``minimize``'s line search uses for this optimizer."""
