@@ -71,6 +71,9 @@ RULES: list[tuple[str, str, str, str]] = [
      r"^test_ridge_fit_intercept_sparse_error", r"DID NOT RAISE"),
     (INTERNALS, "sag's own warning about the intercept on sparse X (the numbers before it are checked)",
      r"^test_ridge_fit_intercept_sparse_sag", r"DID NOT WARN"),
+    (INTERNALS, "the reference, liblinear's path with intercept_scaling=1e4, penalizes the intercept: 1.8e-3 from "
+                "the optimum at seed 1, where minimom is 8e-9 from it (against lbfgs at tol=1e-14)",
+     r"^test_consistency_path\[", r"with solver = liblinear"),
     # --- real gaps with a shared reason ---
     (REAL_GAP, "scipy.sparse X refused", r".", r"Sparse data was passed|[Ss]parse.*not supported"),
     (REAL_GAP, "float32 X gives float64 results", r".", r"float64.*float32|float32.*float64"),
