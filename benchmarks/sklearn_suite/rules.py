@@ -45,8 +45,8 @@ RULES: list[tuple[str, str, str, str]] = [
     (INTERNALS, "n_iter_ of scikit-learn's sag/saga/lsqr solvers (None for its others)", r"^test_n_iter$", r"."),
     (INTERNALS, "the ConvergenceWarning is raised; its text is each scikit-learn solver's own (the n_iter_ check "
                 "after it does not run)", r"^test_max_iter\[", r"Regex pattern did not match"),
-    (INTERNALS, "iteration counts of newton-cholesky's fallback to lbfgs", r"^test_newton_cholesky_fallback_to_lbfgs",
-     r"(?s)^(?!.*ConvergenceWarning)"),
+    (INTERNALS, "iteration counts and warning text of newton-cholesky's fallback to lbfgs",
+     r"^test_newton_cholesky_fallback_to_lbfgs", r"^(?!sklearn\.exceptions\.ConvergenceWarning)"),
     (INTERNALS, "copy_X=False lets scikit-learn centre X in place (a memory optimisation, not a result)",
      r"^test_inplace_data_preprocessing", r"> 0\.42"),
     (INTERNALS, "liblinear's own behaviour (random_state in dual, large values, refusing multiclass)",
@@ -71,6 +71,9 @@ RULES: list[tuple[str, str, str, str]] = [
      r"^test_ridge_fit_intercept_sparse_error", r"DID NOT RAISE"),
     (INTERNALS, "sag's own warning about the intercept on sparse X (the numbers before it are checked)",
      r"^test_ridge_fit_intercept_sparse_sag", r"DID NOT WARN"),
+    (INTERNALS, "the reference, liblinear's path with intercept_scaling=1e4, penalizes the intercept: 1.8e-3 from "
+                "the optimum at seed 1, where minimom is 8e-9 from it (against lbfgs at tol=1e-14)",
+     r"^test_consistency_path\[", r"with solver = liblinear"),
     # --- real gaps with a shared reason ---
     (REAL_GAP, "scipy.sparse X refused", r".", r"Sparse data was passed|[Ss]parse.*not supported"),
     (REAL_GAP, "float32 X gives float64 results", r".", r"float64.*float32|float32.*float64"),
@@ -78,11 +81,9 @@ RULES: list[tuple[str, str, str, str]] = [
     (REAL_GAP, "max_iter=0 refused", r".", r"'max_iter' parameter .*Got 0 "),
     (REAL_GAP, "one alpha per target refused", r".", r"'alpha' parameter .*Got array"),
     (REAL_GAP, "no sparsify/densify", r".", r"no attribute '(sparsify|densify)'"),
-    (INTERNALS, "the ConvergenceWarning at max_iter = lbfgs's iterations - 1 is raised; its text is lbfgs's own",
-     r"^test_newton_cholesky_fallback_to_lbfgs", r"Regex pattern did not match.*\n?.*lbfgs failed to converge"),
     (REAL_GAP, "no convergence on 10 x 20 separable data with C=1e30, where lbfgs at tol=1e-12 reaches the "
                "objective 5.9e18 in 41 iterations (at its default tol=1e-4 it stops silently at 1e27)",
-     r"^test_newton_cholesky_fallback_to_lbfgs", r"ConvergenceWarning"),
+     r"^test_newton_cholesky_fallback_to_lbfgs", r"^sklearn\.exceptions\.ConvergenceWarning"),
     (REAL_GAP, "tol=1e-8 given: coefficients ~1e-5 from the optimum, where newton-cholesky at the same tol is 1e-7 "
                "from it (on main, minimom's default tol reached 7e-10)", r"^test_LogisticRegressionCV_on_folds", r"."),
 ]

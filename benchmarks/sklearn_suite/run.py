@@ -164,7 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="write every test's classified outcome to this file")
     parser.add_argument("--markdown", help="write the triage to this file")
     parser.add_argument("--baseline", help="a --json output of another run (e.g. main) to compare with")
+    parser.add_argument("--seeds", help="scikit-learn's global_random_seed values, e.g. 0-4 or all (default 42)")
     args = parser.parse_args(argv)
+    if args.seeds:
+        os.environ["SKLEARN_TESTS_GLOBAL_RANDOM_SEED"] = args.seeds  # read by scikit-learn's conftest
     try:
         import minimom  # noqa: F401
     except Exception as error:  # a checkout in the middle of an edit: say so rather than crash in pytest
