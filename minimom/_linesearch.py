@@ -57,7 +57,7 @@ def wolfe_search(evaluate, x, loss, grad, step, c2=0.9):
     if not slope0 < 0:
         raise SearchFailed("no_decrease")
     armijo, curvature, roundoff = _C1 * slope0, -c2 * slope0, _EPS * abs(loss)
-    best = None  # (loss, x, grad) of the lowest point with sufficient decrease
+    best = None  # (x, loss, grad) of the lowest point with sufficient decrease
 
     def trial(a):
         nonlocal best
@@ -101,9 +101,8 @@ def wolfe_search(evaluate, x, loss, grad, step, c2=0.9):
     widths = [math.inf, math.inf]
     while evaluations < _MAX_EVALUATIONS:
         width = hi - lo
-        if abs(width) <= resolution:
-            # Below the resolution of floating point: a kink, an inaccurate gradient, or rounding.
-            raise SearchFailed("step_collapsed" if best is not None else "no_decrease", best)
+        if abs(width) <= resolution:  # below floating point's resolution: a kink, a wrong gradient, rounding
+            _fail(best)
         if abs(width) > 0.66 * widths[-2]:
             a = lo + 0.5 * width  # two trials shrank the interval too little: bisect (Moré & Thuente)
         elif d_hi is not None and abs(f_hi - loss) <= roundoff and abs(f_lo - loss) <= roundoff:
@@ -131,11 +130,11 @@ def wolfe_search(evaluate, x, loss, grad, step, c2=0.9):
         if d * (hi - lo) >= 0:
             hi, f_hi, d_hi = lo, f_lo, d_lo
         lo, f_lo, d_lo = a, f, d
-    return _fallback(best)
+    _fail(best)  # out of trials
 
 
-def _fallback(best):
-    """Out of trials: the lowest point with sufficient decrease ends the run as "step_collapsed"."""
+def _fail(best):
+    """The step size collapsed or the trials ran out: "step_collapsed" with the lowest point, if any is lower."""
     raise SearchFailed("step_collapsed" if best is not None else "no_decrease", best)
 
 

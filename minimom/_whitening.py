@@ -140,7 +140,6 @@ class _WhitenedMomentum(ConjugateMomentum):
         # whitened gradient can be huge; there (and on the line search's retry) keep the generic unit step.
         if state.x is None and float(grad @ grad) <= _NEWTON_STEP_MAX**2 * grad.size:
             step = -grad
-            new_state = new_state._replace(step=step)
         return step, new_state
 
 

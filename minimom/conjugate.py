@@ -24,9 +24,8 @@ __all__ = ["ConjugateMomentum"]
 
 
 class ConjugateState(NamedTuple):
-    x: np.ndarray | None  # the point, gradient and trial step of the previous call
+    x: np.ndarray | None  # the point and gradient of the previous call
     grad: np.ndarray | None
-    step: np.ndarray | None
     memory: _Memory | None
 
 
@@ -102,7 +101,7 @@ class ConjugateMomentum(Optimizer):
         return 0.9 if self.memory else 0.1  # quasi-Newton steps need little; CG needs a closer search
 
     def init(self, params: np.ndarray) -> ConjugateState:
-        return ConjugateState(None, None, None, _Memory(self.memory, params.size) if self.memory else None)
+        return ConjugateState(None, None, _Memory(self.memory, params.size) if self.memory else None)
 
     def update(self, grad: np.ndarray, state: ConjugateState, params: np.ndarray):
         """Return the trial step ``beta * v - d_k`` (the line search scales it) and the new state."""
@@ -112,20 +111,20 @@ class ConjugateMomentum(Optimizer):
             sy, yy = float(s @ y), float(y @ y)
             if sy > 1e-16 * yy and yy > 0:  # a Wolfe step has s.y > 0; skip a pair without curvature
                 if memory is None:
-                    step = _hager_zhang(grad, state.grad, state.step, s, y, sy, yy)
+                    step = _hager_zhang(grad, state.grad, s, y, sy, yy)
                 else:
                     memory.add(s, y, sy, yy)
                     step = -memory.apply(grad)
                 if float(step @ grad) < 0:
-                    return step, ConjugateState(params, grad, step, memory)
+                    return step, ConjugateState(params, grad, memory)
         if memory is not None:  # the first step, or no usable curvature: start over
             memory.clear()
         # Steepest descent, one unit long in x (as scipy's L-BFGS-B starts).
         step = grad * (-1.0 / max(float(np.sqrt(grad @ grad)), 1e-300))
-        return step, ConjugateState(params, grad, step, memory)
+        return step, ConjugateState(params, grad, memory)
 
 
-def _hager_zhang(grad, old_grad, old_step, s, y, sy, yy):
+def _hager_zhang(grad, old_grad, s, y, sy, yy):
     """Nonlinear CG: the scaled gradient plus Hager & Zhang's momentum, its trial length from the last step's."""
     beta = (float(y @ grad) - 2.0 * yy / sy * float(s @ grad)) / sy
     bound = -1.0 / (float(np.sqrt(s @ s)) * min(0.01, float(np.sqrt(old_grad @ old_grad))))
