@@ -19,7 +19,7 @@ from .products import dot
 from .result import OptimizeResult
 from .rowsum import RowSum
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Adam",
