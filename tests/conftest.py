@@ -3,6 +3,7 @@ import os
 # Before anything imports scipy: scikit-learn's array-API estimator check runs (it skips itself otherwise).
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
+import autograd.numpy as anp
 import numpy as np
 import pytest
 
@@ -15,6 +16,12 @@ def spd_problem(d: int, kappa: float, seed: int):
     a = (q * eigenvalues) @ q.T
     b = rng.standard_normal(d)
     return a, b
+
+
+def log_loss(p, X, y):
+    """The logistic loss summed over rows, on a ``{"w", "b"}`` pytree (RowSum and dask tests)."""
+    z = X @ p["w"] + p["b"]
+    return anp.sum(anp.logaddexp(0.0, z) - y * z)
 
 
 @pytest.fixture

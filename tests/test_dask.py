@@ -8,6 +8,7 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 from autograd import value_and_grad
+from conftest import log_loss  # a per-row logistic loss on a {'w', 'b'} pytree
 
 import minimom as mm
 
@@ -37,11 +38,6 @@ def gathered(client, monkeypatch):
 
     monkeypatch.setattr(distributed.Client, "gather", gather)
     return sizes
-
-
-def log_loss(p, X, y):
-    z = X @ p["w"] + p["b"]
-    return anp.sum(anp.logaddexp(0.0, z) - y * z)
 
 
 @pytest.fixture(scope="module")

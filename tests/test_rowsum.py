@@ -8,14 +8,10 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 from autograd import make_hvp, value_and_grad
+from conftest import log_loss  # a per-row logistic loss on a {'w', 'b'} pytree
 
 import minimom as mm
 from minimom._batches import _Batches
-
-
-def log_loss(p, X, y):
-    z = X @ p["w"] + p["b"]
-    return anp.sum(anp.logaddexp(0.0, z) - y * z)
 
 
 @pytest.fixture(scope="module")
