@@ -36,6 +36,7 @@ import mgh  # noqa: E402  (the problem table next to this file)
 import minimom as mm  # noqa: E402
 
 MAXITER = 10_000
+SCIPY_FTOL = 2.220446049250313e-09  # L-BFGS-B's default ftol: factr 1e7 times machine epsilon
 GTOL = 1e-6
 QUICK = ["rosenbrock", "beale", "helical_valley", "logistic_1000x10_lam1"]
 QUICK_MAXITER = 2_000  # --quick is a smoke run: it bounds the time, not the outcome
@@ -77,9 +78,14 @@ LOGISTIC = {f"logistic_{n}x{d}_lam{lam:g}": (n, d, lam) for n, d in [(1000, 10),
 OPTIMIZER = None  # minimom's default; `--optimizer` swaps in another to compare
 
 
-def _minimom(problem, maxiter):
-    res = mm.minimize(problem.fun, problem.x0, optimizer=OPTIMIZER, maxiter=maxiter)
+def _minimom(problem, maxiter, optimizer=None):
+    res = mm.minimize(problem.fun, problem.x0, optimizer=optimizer or OPTIMIZER, maxiter=maxiter)
     return {"f": float(res.fun), "it": int(res.nit), "ng": int(res.nfev), "status": res.status}
+
+
+def _minimom_ftol(problem, maxiter):
+    """minimom with scipy L-BFGS-B's stopping rule opted into: ``ConjugateMomentum(ftol=2.2e-9)``."""
+    return _minimom(problem, maxiter, mm.ConjugateMomentum(ftol=SCIPY_FTOL))
 
 
 def _scipy(method, **options):
@@ -104,7 +110,9 @@ def _scipy_status(res) -> str:
 
 # "l0" is L-BFGS-B with ftol=0: it stops on the gradient test only, as minimize does. With its default
 # ftol (2.2e-9 relative reduction of f) it often stops earlier, at a lower accuracy that still counts as solved.
-METHODS = {"mm": _minimom, "lb": _scipy("L-BFGS-B"), "cg": _scipy("CG"), "l0": _scipy("L-BFGS-B", ftol=0.0)}
+# "mf" is minimom with that same f test opted into (ConjugateMomentum(ftol=2.2e-9)), against L-BFGS-B's defaults.
+METHODS = {"mm": _minimom, "lb": _scipy("L-BFGS-B"), "cg": _scipy("CG"), "l0": _scipy("L-BFGS-B", ftol=0.0),
+           "mf": _minimom_ftol}
 
 
 def outcome(problem, f) -> str:
@@ -135,9 +143,11 @@ def run_problem(problem, repeats, maxiter=MAXITER) -> dict:
     row["ratio"] = row["mm_s"] / row["lb_s"] if both else None
     same_stop = row["mm_ok"] == row["l0_ok"] == "yes"
     row["ratio_same_stop"] = row["mm_s"] / row["l0_s"] if same_stop else None
+    both_ftol = row["mf_ok"] == row["lb_ok"] == "yes"
+    row["ratio_ftol"] = row["mf_s"] / row["lb_s"] if both_ftol else None
     # where a method missed f* or did not stop by its own test: its final value and how it stopped
     row["note"] = "; ".join(f"{key} f={results[key]['f']:.6g} {results[key]['status']}" for key in METHODS
-                            if row[f"{key}_ok"] != "yes" or results[key]["status"] != "converged")
+                            if row[f"{key}_ok"] != "yes" or results[key]["status"] not in ("converged", "ftol"))
     return row
 
 
@@ -160,6 +170,13 @@ def summarize(rows) -> dict:
         summary["note"] += (f"; same stopping rule (L-BFGS-B ftol=0): median {summary['ratio_same_stop']:.3g}x of "
                             f"{len(same)}, worst {same[worst_same]:.3g}x ({worst_same}), "
                             f"{sum(r > 5 for r in same.values())} over 5x")
+    ftol = {row["problem"]: row["ratio_ftol"] for row in rows if row["ratio_ftol"] is not None}
+    if ftol:
+        worst_ftol = max(ftol, key=ftol.get)
+        summary["ratio_ftol"] = statistics.median(ftol.values())
+        summary["note"] += (f"; both with scipy's f test (minimom ConjugateMomentum(ftol=2.2e-9) vs L-BFGS-B "
+                            f"defaults): median {summary['ratio_ftol']:.3g}x of {len(ftol)}, worst "
+                            f"{ftol[worst_ftol]:.3g}x ({worst_ftol}), {sum(r > 5 for r in ftol.values())} over 5x")
     return summary
 
 
@@ -175,6 +192,9 @@ def print_summary(rows):
     if summary.get("ratio_same_stop") is not None:
         print(f"time minimom / L-BFGS-B with ftol=0 (both stop on the gradient test only), median "
               f"{summary['ratio_same_stop']:.3g}x")
+    if summary.get("ratio_ftol") is not None:
+        print(f"time minimom ConjugateMomentum(ftol=2.2e-9) / L-BFGS-B defaults (both with the f test), median "
+              f"{summary['ratio_ftol']:.3g}x; solved {summary['mf_ok']}")
 
 
 def problems(quick=False, only=None) -> list:
@@ -199,7 +219,8 @@ def bench_user_losses(quick=False, only=None, repeats=None) -> list:
 
 
 COMPACT = ["problem", "f_star", "mm_ok", "mm_it", "mm_ng", "mm_s", "lb_ok", "lb_it", "lb_ng", "lb_s",
-           "cg_ok", "cg_it", "cg_ng", "cg_s", "l0_ok", "l0_ng", "l0_s", "ratio", "ratio_same_stop", "note"]
+           "cg_ok", "cg_it", "cg_ng", "cg_s", "l0_ok", "l0_ng", "l0_s", "mf_ok", "mf_ng", "mf_s", "ratio",
+           "ratio_same_stop", "ratio_ftol", "note"]
 
 
 def print_compact(rows):

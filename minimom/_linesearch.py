@@ -168,3 +168,12 @@ def _curvature_constant(optimizer) -> float | None:
                         f"in (1e-4, 1) such as 0.9, got {c2!r}; leave it unset for an optimizer that takes its own "
                         "steps.")
     return float(c2)
+
+
+def _relative_ftol(optimizer) -> float:
+    """The opt-in ``ftol`` of a line-search optimizer (0: stop on the gradient test only)."""
+    ftol = getattr(optimizer, "ftol", 0.0)
+    if not (isinstance(ftol, (float, int)) and not isinstance(ftol, bool) and 0 <= ftol < 1):
+        raise TypeError(f"{optimizer!r}.ftol must be a number in [0, 1): minimize also stops after a step whose "
+                        f"relative decrease of the loss is at most ftol (0: never), got {ftol!r}.")
+    return float(ftol)

@@ -19,6 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .optimizers import Optimizer
+from .schedules import _real
 
 __all__ = ["ConjugateMomentum"]
 
@@ -63,6 +64,13 @@ class ConjugateMomentum(Optimizer):
     ----------
     memory : int >= 0, default=10
         How many past steps shape the metric ``P_k``; 0 for plain nonlinear CG.
+    ftol : float in [0, 1), default=0.0
+        An opt-in second stopping rule, scipy L-BFGS-B's ``ftol``: ``minimize``
+        also stops, with status ``"ftol"``, after a step whose relative decrease
+        ``(f_k - f_{k+1}) / max(|f_k|, |f_{k+1}|, 1)`` is at most ``ftol``.
+        0 (the default) stops on the gradient test ``tol`` only. scipy's default,
+        ``2.2e-9``, ends many runs earlier at a looser point, and some far from a
+        minimum, where the loss is flat.
 
     References
     ----------
@@ -85,10 +93,14 @@ class ConjugateMomentum(Optimizer):
     ('converged', [1.0, 1.0])
     """
 
-    def __init__(self, memory: int = 10):
+    def __init__(self, memory: int = 10, ftol: float = 0.0):
         if isinstance(memory, bool) or not isinstance(memory, numbers.Integral) or memory < 0:
             raise ValueError(f"memory must be an integer >= 0, got {memory!r}; 10 is a common choice.")
-        self.memory = int(memory)
+        number = _real(ftol)
+        if number is None or not 0 <= number < 1:
+            raise ValueError(f"ftol must be a number in [0, 1), got {ftol!r}; 0 stops on the gradient test only, "
+                             "2.2e-9 is scipy L-BFGS-B's default.")
+        self.memory, self.ftol = int(memory), number
 
     # Read like Momentum's hyperparameters: what "auto" resolved to (chosen anew at every step).
     learning_rate = property(lambda self: "line search", doc="Chosen at every step by a strong Wolfe line search.")

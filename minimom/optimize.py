@@ -19,7 +19,7 @@ from ._checks import (
     _checked_update,
     _first_evaluation,
 )
-from ._linesearch import SearchFailed, _curvature_constant, wolfe_search
+from ._linesearch import SearchFailed, _curvature_constant, _relative_ftol, wolfe_search
 from ._progress import _Progress
 from ._pytree import _flatten_x0
 from ._retune import _MAX_RETUNES, _Guard
@@ -29,7 +29,6 @@ from .result import STATUS_MESSAGES, OptimizeResult, _History, _read_only
 from .rowsum import _needs_row_sum
 
 __all__ = ["minimize", "TracingError"]  # TracingError is defined in _checks
-
 
 
 def minimize(fun: Callable[..., Any], x0: Any, *, args: tuple = (), optimizer: Any = None,
@@ -182,7 +181,9 @@ class _Run:
         advance = self._search if searching else self._advance
         state, update = self.optimizer.init(self.x), self.optimizer.update
         update = _checked_update(self.optimizer, update, self.x)  # its first step is checked against the protocol
+        ftol = _relative_ftol(self.optimizer) if searching else 0.0  # an opt-in f test, scipy's ftol
         while self.nit < self.maxiter:
+            previous = self.loss
             try:
                 x, state, loss, grad = advance(update, state)
             except SearchFailed as failed:  # keep the lowest point the search found, then stop
@@ -194,6 +195,8 @@ class _Run:
                 status = self._accept(x, loss, grad, gnorm)
                 if status is not None:
                     return status
+                if ftol and previous - self.loss <= ftol * max(abs(previous), abs(self.loss), 1.0):
+                    return "ftol"
                 if guard is None or not guard.stalled(self.iterate):
                     continue
             if guard is None or guard.retunes == _MAX_RETUNES:
@@ -282,7 +285,7 @@ class _Run:
                                                  fun=self.loss)
         return OptimizeResult(
             x=self.restore(self.x.copy()), fun=self.loss, jac=self.restore(self.grad.copy()),
-            nit=self.nit, nfev=self.nfev, success=status in ("converged", "callback"), status=status,
+            nit=self.nit, nfev=self.nfev, success=status in ("converged", "ftol", "callback"), status=status,
             message=message, history=self.history.view().copy(), optimizer=self.optimizer,
         )
 

@@ -8,6 +8,11 @@ import numpy as np
 #: in the fields named in braces.
 STATUS_MESSAGES = {
     "converged": "Converged: the gradient's infinity norm {gnorm:.3g} is at most tol={tol:.3g}.",
+    "ftol": (
+        "Stopped by the optimizer's ftol rule (scipy L-BFGS-B's): the last step lowered the loss by at most "
+        "ftol relative to max(|f|, 1), with the gradient's infinity norm {gnorm:.3g} (tol={tol:.3g}). "
+        "For a point that meets tol, set ftol=0 (the default)."
+    ),
     "maxiter": (
         "Stopped after maxiter={maxiter} iterations with the gradient's infinity norm "
         "{gnorm:.3g} still above tol={tol:.3g}; raise maxiter or loosen tol."
@@ -58,9 +63,9 @@ class OptimizeResult(dict):
     jac : the gradient at ``x``, in the structure of ``x0``.
     nit : int, iterations taken (epochs in mini-batch mode).
     nfev : int, evaluations of the loss and its gradient.
-    success : bool, whether the run ended as asked (converged or stopped by
-        the callback).
-    status : str, one of ``"converged"``, ``"maxiter"``, ``"callback"``,
+    success : bool, whether the run ended as asked (converged, stopped by
+        the optimizer's opt-in ``ftol`` rule, or stopped by the callback).
+    status : str, one of ``"converged"``, ``"ftol"``, ``"maxiter"``, ``"callback"``,
         ``"diverged"``, ``"invalid_start"`` (the loss or gradient is not finite
         at ``x0``), ``"no_decrease"``, ``"step_collapsed"``, ``"unbounded"``,
         ``"interrupted"``.

@@ -208,3 +208,44 @@ def test_a_loss_unbounded_below_says_so(loss):
     res = mm.minimize(loss, np.full(2, 0.5))
     assert res.status == "unbounded" and not res.success and "without bound" in res.message
     assert np.isfinite(res.fun) and res.fun < loss(np.full(2, 0.5)) and np.all(np.isfinite(res.x))
+
+
+SCIPY_FTOL = 2.220446049250313e-09  # L-BFGS-B's default: factr 1e7 times machine epsilon
+
+
+@pytest.mark.parametrize("name", ["gaussian", "powell_singular", "broyden_banded_10", "penalty_2_10"])
+def test_opt_in_ftol_is_scipys_relative_reduction_test(name):
+    # On these, L-BFGS-B's default stops on its f test well before the gradient test.
+    problem = mgh.BY_NAME[name]
+    res = mm.minimize(problem.fun, problem.x0, optimizer=mm.ConjugateMomentum(ftol=SCIPY_FTOL), maxiter=5000)
+    ref = scipy_minimize(value_and_grad(problem.fun), problem.x0, jac=True, method="L-BFGS-B",
+                         options={"gtol": 1e-6, "maxiter": 5000})
+    assert "REDUCTION OF F" in ref.message.upper()  # the premise: scipy stopped on its f test
+    assert res.status == "ftol" and res.success and "ftol" in res.message
+    assert np.max(np.abs(res.jac)) > 1e-6  # it did stop before the gradient test
+    # The rule, checked on the loss history: the last step is the first with a relative decrease <= ftol.
+    f = np.concatenate([[problem.fun(problem.x0)], res.history])
+    relative = (f[:-1] - f[1:]) / np.maximum(np.maximum(np.abs(f[:-1]), np.abs(f[1:])), 1.0)
+    assert relative[-1] <= SCIPY_FTOL and np.all(relative[:-1] > SCIPY_FTOL)
+    assert res.fun - problem.f_star <= 1e-6 * max(1.0, abs(problem.f_star))  # still at the published optimum
+    assert res.nfev <= 1.25 * ref.nfev + 2
+
+
+def test_the_default_stops_on_the_gradient_test_only():
+    problem = mgh.BY_NAME["penalty_2_10"]  # where an f test would stop far earlier
+    res = mm.minimize(problem.fun, problem.x0, maxiter=5000)
+    assert res.optimizer.ftol == 0.0
+    assert res.status == "converged" and np.max(np.abs(res.jac)) <= 1e-6
+
+
+@pytest.mark.parametrize("ftol", [-1e-9, 1.0, np.nan, "1e-9", True, None])
+def test_ftol_is_validated(ftol):
+    with pytest.raises(ValueError, match="ftol"):
+        mm.ConjugateMomentum(ftol=ftol)
+
+
+def test_a_plug_in_with_a_bad_ftol_is_a_clear_error():
+    optimizer = ScaledSteepestDescent()
+    optimizer.ftol = "loose"
+    with pytest.raises(TypeError, match="ftol"):
+        mm.minimize(lambda x: anp.sum(x**2), np.ones(2), optimizer=optimizer)
