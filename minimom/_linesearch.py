@@ -61,7 +61,7 @@ def wolfe_search(evaluate, x, loss, grad, step, c2=0.9):
 
     def trial(a):
         nonlocal best
-        x_new = x + a * step
+        x_new = x + step if a == 1.0 else x + a * step  # the same numbers; one operation fewer on the common path
         f, g = evaluate(x_new)
         f = float(f)
         if f == -math.inf:

@@ -126,7 +126,7 @@ class ConjugateMomentum(Optimizer):
                     step = _hager_zhang(grad, state.grad, s, y, sy, yy)
                 else:
                     memory.add(s, y, sy, yy)
-                    step = -memory.apply(grad)
+                    step = memory.descent(grad)
                 if float(step @ grad) < 0:
                     return step, ConjugateState(params, grad, memory)
         if memory is not None:  # the first step, or no usable curvature: start over
@@ -166,6 +166,7 @@ class _Memory:
         self.m = m
         self.rows = np.zeros((2 * m, n))  # S in rows 0..m-1, Y in rows m..2m-1, by slot
         self.r_inv, self.yy, self.d = np.zeros((m, m)), np.zeros((m, m)), np.zeros(m)
+        self.coef = np.empty(2 * m)  # -M [S Y]'g, scratch for descent
         self.clear()
 
     def clear(self):
@@ -176,20 +177,24 @@ class _Memory:
     def add(self, s, y, sy, yy):
         slot, m = self.next, self.m
         self.next = (slot + 1) % m
-        self.r_inv[slot, :] = self.r_inv[:, slot] = self.yy[slot, :] = self.yy[:, slot] = 0.0
+        r_inv = self.r_inv
+        r_inv[slot, :] = r_inv[:, slot] = 0.0
         self.rows[slot], self.rows[m + slot] = s, y
-        with_y = self.rows @ y  # s_i.y and y_i.y by slot (zero for free slots)
-        older = with_y[:m].copy()
+        with_y = self.rows @ y  # s_i.y and y_i.y by slot (zero for free slots); a fresh array, used in place
+        older = with_y[:m]
         older[slot] = 0.0
-        self.r_inv[:, slot] = self.r_inv @ older * (-1.0 / sy)
-        self.r_inv[slot, slot] = 1.0 / sy
+        r_inv[:, slot] = r_inv @ older * (-1.0 / sy)
+        r_inv[slot, slot] = 1.0 / sy
         self.yy[slot, :] = self.yy[:, slot] = with_y[m:]
         self.d[slot], self.gamma = sy, sy / yy
 
-    def apply(self, g):
-        """``H g``."""
-        m, gamma = self.m, self.gamma
+    def descent(self, g):
+        """``-H g``."""
+        m, gamma, coef = self.m, self.gamma, self.coef
         projections = self.rows @ g
         t = self.r_inv @ projections[:m]
-        top = (self.d * t + gamma * (self.yy @ t - projections[m:])) @ self.r_inv
-        return gamma * g + np.concatenate([top, -gamma * t]) @ self.rows
+        coef[:m] = (gamma * (projections[m:] - self.yy @ t) - self.d * t) @ self.r_inv
+        np.multiply(t, gamma, out=coef[m:])
+        step = coef @ self.rows
+        step -= gamma * g
+        return step

@@ -292,7 +292,7 @@ class _Run:
 
 def _inf_norm(grad) -> float:
     """max |grad|: NaN or inf when the gradient is not finite."""
-    return float(np.max(np.abs(grad))) if grad.size else 0.0
+    return float(np.abs(grad).max()) if grad.size else 0.0
 
 
 def _finite(loss, grad) -> bool:

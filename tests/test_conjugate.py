@@ -157,7 +157,7 @@ def test_compact_memory_equals_the_bfgs_inverse_update():
             h = (np.eye(n) - rho * np.outer(s_i, y_i)) @ h @ (np.eye(n) - rho * np.outer(y_i, s_i))
             h += rho * np.outer(s_i, s_i)
         g = rng.standard_normal(n)
-        np.testing.assert_allclose(memory.apply(g), h @ g, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(-memory.descent(g), h @ g, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", ["rosenbrock", "beale", "wood", "extended_rosenbrock_100", "watson_6"])
