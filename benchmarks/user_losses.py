@@ -163,21 +163,23 @@ def summarize(rows) -> dict:
     summary["ratio"] = statistics.median(ratios.values()) if ratios else None
     summary["note"] = (f"ratio: median of {len(ratios)} solved by mm and lb; worst {ratios[worst]:.3g}x ({worst}); "
                        f"{len(over)} over 5x" if ratios else "no problem solved by mm and lb")
-    same = {row["problem"]: row["ratio_same_stop"] for row in rows if row["ratio_same_stop"] is not None}
-    if same:
-        worst_same = max(same, key=same.get)
-        summary["ratio_same_stop"] = statistics.median(same.values())
-        summary["note"] += (f"; same stopping rule (L-BFGS-B ftol=0): median {summary['ratio_same_stop']:.3g}x of "
-                            f"{len(same)}, worst {same[worst_same]:.3g}x ({worst_same}), "
-                            f"{sum(r > 5 for r in same.values())} over 5x")
-    ftol = {row["problem"]: row["ratio_ftol"] for row in rows if row["ratio_ftol"] is not None}
-    if ftol:
-        worst_ftol = max(ftol, key=ftol.get)
-        summary["ratio_ftol"] = statistics.median(ftol.values())
-        summary["note"] += (f"; both with scipy's f test (minimom ConjugateMomentum(ftol=2.2e-9) vs L-BFGS-B "
-                            f"defaults): median {summary['ratio_ftol']:.3g}x of {len(ftol)}, worst "
-                            f"{ftol[worst_ftol]:.3g}x ({worst_ftol}), {sum(r > 5 for r in ftol.values())} over 5x")
+    for key, label in [("ratio_same_stop", "same stopping rule (L-BFGS-B ftol=0)"),
+                       ("ratio_ftol", "both with scipy's f test (minimom ConjugateMomentum(ftol=2.2e-9) vs "
+                                      "L-BFGS-B defaults)")]:
+        summary[key], note = _ratios(rows, key)
+        summary["note"] += f"; {label}: {note}" if note else ""
     return summary
+
+
+def _ratios(rows, key) -> tuple:
+    """The median of the column ``key`` over the rows that have it, and a note with the worst and the count over 5x."""
+    ratios = {row["problem"]: row[key] for row in rows if row[key] is not None}
+    if not ratios:
+        return None, ""
+    worst = max(ratios, key=ratios.get)
+    median = statistics.median(ratios.values())
+    return median, (f"median {median:.3g}x of {len(ratios)}, worst {ratios[worst]:.3g}x ({worst}), "
+                    f"{sum(r > 5 for r in ratios.values())} over 5x")
 
 
 def print_summary(rows):
