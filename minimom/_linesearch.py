@@ -20,6 +20,7 @@ their slopes alone: the approximate Wolfe conditions of Hager & Zhang (2005), wi
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -173,7 +174,7 @@ def _curvature_constant(optimizer) -> float | None:
 def _relative_ftol(optimizer) -> float:
     """The opt-in ``ftol`` of a line-search optimizer (0: stop on the gradient test only)."""
     ftol = getattr(optimizer, "ftol", 0.0)
-    if not (isinstance(ftol, (float, int)) and not isinstance(ftol, bool) and 0 <= ftol < 1):
+    if not (isinstance(ftol, numbers.Real) and not isinstance(ftol, bool) and 0 <= ftol < 1):
         raise TypeError(f"{optimizer!r}.ftol must be a number in [0, 1): minimize also stops after a step whose "
                         f"relative decrease of the loss is at most ftol (0: never), got {ftol!r}.")
     return float(ftol)
