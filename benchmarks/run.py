@@ -62,9 +62,9 @@ def bench_quadratics(quick):
         gd = iterations_to(mm.GradientDescent(1 / kappa), a, b, cap) if kappa <= 1e4 else None
         momentum = iterations_to(mm.Momentum(), a, b, cap)  # the per-step default (ConjugateMomentum)
         tuned = iterations_to(mm.TunedMomentum(), a, b, cap)  # the heavy ball tuned once from the curvature
-        nesterov = iterations_to(mm.Momentum(nesterov=True), a, b, cap)
+        nesterov = iterations_to(mm.TunedMomentum(nesterov=True), a, b, cap)  # Momentum(nesterov=True) is per-step
         rows.append({"kappa": kappa, "theory_bound": round(bound), "gradient_descent": gd, "momentum_auto": momentum,
-                     "tuned_heavy_ball": tuned, "nesterov_auto": nesterov,
+                     "tuned_heavy_ball": tuned, "tuned_nesterov": nesterov,
                      "momentum_over_bound": momentum / bound if momentum else None,
                      "gd_over_momentum": gd / momentum if gd and momentum else None})
     return rows

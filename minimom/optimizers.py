@@ -115,8 +115,10 @@ class Momentum(Optimizer):
     ----------
     learning_rate : float, callable or "auto", default="auto"
         Step size, or a schedule ``t -> float`` of the 0-based step count (it
-        scales only that step's gradient). "auto" picks it from the curvature
-        at the starting point (see Notes).
+        scales only that step's gradient). With both "auto" in full-batch mode
+        (heavy ball or Nesterov), :class:`minimom.ConjugateMomentum` takes the
+        steps, choosing the rate and the momentum at every step; otherwise
+        "auto" picks it from the curvature at the starting point (see Notes).
     momentum : float in [0, 1), "auto" or "adaptive", default="auto"
         The fraction of the velocity kept from one step to the next.
         "adaptive" is Nesterov's ``k / (k + 3)``, ``k`` counting steps since
@@ -132,7 +134,8 @@ class Momentum(Optimizer):
 
     Notes
     -----
-    With "auto", ``calibrate`` estimates the largest and smallest Hessian
+    Where "auto" is tuned once (mini-batch mode, one number given, or
+    :class:`TunedMomentum`), ``calibrate`` estimates the largest and smallest Hessian
     eigenvalues ``L`` and ``mu`` (Lanczos on Hessian-vector products) and uses
     the textbook optimum for quadratics: heavy ball
     ``learning_rate = 4 / (sqrt(L) + sqrt(mu))**2``,
@@ -169,15 +172,17 @@ class Momentum(Optimizer):
     def calibrate(self, curvature: Curvature) -> Optimizer:
         """Resolve "auto": the per-step method in full batch, else the curvature-tuned rule (``self`` if no "auto").
 
-        Full-batch ``Momentum()`` (both "auto", no Nesterov) becomes
+        In full-batch mode, ``Momentum()`` (both "auto") becomes
         :class:`minimom.ConjugateMomentum`, which picks the learning rate and the
-        momentum at every step. Otherwise (mini-batch mode, Nesterov, or one
-        number given) the "auto" values are tuned once from the curvature at the
-        start, as :class:`TunedMomentum` does.
+        momentum at every step; so does ``Momentum(nesterov=True)``: Nesterov's
+        look-ahead is a fixed-rate stand-in for the conjugacy that the per-step
+        method computes exactly. Otherwise (mini-batch mode, or one number given)
+        the "auto" values are tuned once from the curvature at the start, as
+        :class:`TunedMomentum` does (``TunedMomentum(nesterov=True)`` for the tuned look-ahead).
         """
         if "auto" not in (self.learning_rate, self.momentum):
             return self
-        if self.learning_rate == self.momentum == "auto" and not self.nesterov and not curvature.stochastic:
+        if self.learning_rate == self.momentum == "auto" and not curvature.stochastic:
             from .conjugate import ConjugateMomentum  # conjugate builds on this module
 
             return ConjugateMomentum()

@@ -27,7 +27,7 @@ def test_auto_resolves_to_the_textbook_values(d, kappa):
     textbook_beta = ((math.sqrt(big) - math.sqrt(small)) / (math.sqrt(big) + math.sqrt(small))) ** 2
     assert heavy.momentum == pytest.approx(textbook_beta, rel=0.05)
     nesterov = mm.minimize(quadratic, np.zeros(d), args=(a, b), maxiter=1,
-                           optimizer=mm.Momentum(nesterov=True)).optimizer
+                           optimizer=mm.TunedMomentum(nesterov=True)).optimizer
     root = math.sqrt(kappa)
     assert nesterov.learning_rate == pytest.approx(1 / big, rel=0.05)
     assert nesterov.momentum == pytest.approx((root - 1) / (root + 1), rel=0.05)
@@ -120,7 +120,7 @@ def test_auto_handles_a_concave_start():
         return (x[0] ** 2 + x[1] - 11) ** 2 + (x[0] + x[1] ** 2 - 7) ** 2
 
     minima = np.array([[3.0, 2.0], [-2.805118, 3.131312], [-3.779310, -3.283186], [3.584428, -1.848126]])
-    for optimizer in (mm.Momentum(), mm.TunedMomentum(), mm.Momentum(nesterov=True)):
+    for optimizer in (mm.Momentum(), mm.TunedMomentum(), mm.TunedMomentum(nesterov=True)):
         res = mm.minimize(himmelblau, np.zeros(2), optimizer=optimizer, maxiter=5000)
         assert res.status == "converged" and res.fun < 1e-10
         assert np.min(np.max(np.abs(minima - res.x), axis=1)) < 1e-5

@@ -26,16 +26,21 @@ def test_momentum_resolves_to_the_per_step_method_in_full_batch_only():
     a, b = spd_problem(5, 10.0, seed=1)
     full = mm.minimize(quadratic, np.zeros(5), args=(a, b))
     assert isinstance(full.optimizer, mm.ConjugateMomentum) and full.optimizer.memory == 10
-    assert isinstance(mm.minimize(quadratic, np.zeros(5), args=(a, b), optimizer=mm.Momentum()).optimizer,
-                      mm.ConjugateMomentum)
+    for optimizer in (mm.Momentum(), mm.Momentum(nesterov=True), mm.Momentum(nesterov=True, restart=True)):
+        assert isinstance(mm.minimize(quadratic, np.zeros(5), args=(a, b), optimizer=optimizer).optimizer,
+                          mm.ConjugateMomentum)
+    assert type(mm.minimize(quadratic, np.zeros(5), args=(a, b), optimizer=mm.TunedMomentum(nesterov=True))
+                .optimizer) is mm.TunedMomentum
     X = np.random.default_rng(0).standard_normal((64, 5))
 
     def least_squares(w, X, y):
         return anp.mean((X @ w - y) ** 2)
 
-    mini = mm.minimize(least_squares, np.zeros(5), args=(X, X @ np.ones(5)), batch_size=16, random_state=0,
-                       maxiter=3)
-    assert type(mini.optimizer) is mm.Momentum and isinstance(mini.optimizer.learning_rate, float)
+    for nesterov in (False, True):
+        mini = mm.minimize(least_squares, np.zeros(5), args=(X, X @ np.ones(5)), batch_size=16, random_state=0,
+                           maxiter=3, optimizer=mm.Momentum(nesterov=nesterov))
+        assert type(mini.optimizer) is mm.Momentum and isinstance(mini.optimizer.learning_rate, float)
+        assert mini.optimizer.nesterov is nesterov
 
 
 def test_line_search_optimizers_refuse_mini_batches():

@@ -88,8 +88,9 @@ OPTIMIZERS = {
     # Without a metric, CG stops at f ~ 1e-8 where Powell's function is quartic, and cannot resolve
     # Brown's scales (1e6 and 2e-6) to the gradient tol.
     "conjugate_gradients": (mm.ConjugateMomentum(memory=0), {"extended_powell_100", "brown_badly_scaled"}),
+    "nesterov": (mm.Momentum(nesterov=True), set()),  # "auto" in full batch: the per-step method too
     "tuned": (mm.TunedMomentum(), SLOW_FOR_TUNED),
-    "nesterov": (mm.Momentum(nesterov=True), SLOW_FOR_TUNED),
+    "tuned_nesterov": (mm.TunedMomentum(nesterov=True), SLOW_FOR_TUNED),
 }
 
 

@@ -76,7 +76,9 @@ def test_textbook_momentum_beats_gradient_descent_fivefold(kappa, nesterov):
     assert 5 * fast <= slow
 
 
-@pytest.mark.parametrize("optimizer", [mm.Momentum(), mm.Momentum(nesterov=True)], ids=["heavy-ball", "nesterov"])
+@pytest.mark.parametrize("optimizer", [mm.Momentum(), mm.Momentum(nesterov=True), mm.TunedMomentum(),
+                                       mm.TunedMomentum(nesterov=True)],
+                         ids=["heavy-ball", "nesterov", "tuned-heavy-ball", "tuned-nesterov"])
 def test_auto_momentum_solves_ill_conditioned_quadratic(optimizer):
     a, b = spd_problem(50, 1e3, seed=7)
     res = mm.minimize(quadratic, np.zeros(50), args=(a, b), optimizer=optimizer, maxiter=20_000, tol=1e-11)
