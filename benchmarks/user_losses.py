@@ -241,7 +241,7 @@ def main(argv=None):
     parser.add_argument("--only", nargs="+", metavar="NAME", help="only these problems (names as in the table)")
     parser.add_argument("--repeats", type=int, help="timed repeats per method (default 5, 1 with --quick)")
     parser.add_argument("--optimizer", metavar="EXPR",
-                        help='minimom\'s optimizer instead of the default, e.g. "mm.Momentum(nesterov=True)"')
+                        help='minimom\'s optimizer instead of the default, e.g. "mm.TunedMomentum(nesterov=True)"')
     args = parser.parse_args(argv)
     if args.optimizer:
         global OPTIMIZER

@@ -282,7 +282,7 @@ class _Run:
                 history=self.history.view(), optimizer=self.optimizer,
             )
         message = STATUS_MESSAGES[status].format(gnorm=self.gnorm, tol=self.tol, maxiter=self.maxiter, nit=self.nit,
-                                                 fun=self.loss)
+                                                 fun=self.loss, ftol=getattr(self.optimizer, "ftol", 0.0))
         return OptimizeResult(
             x=self.restore(self.x.copy()), fun=self.loss, jac=self.restore(self.grad.copy()),
             nit=self.nit, nfev=self.nfev, success=status in ("converged", "ftol", "callback"), status=status,

@@ -130,7 +130,8 @@ class Momentum(Optimizer):
         gradient restart, O'Donoghue & Candes 2015). ``None`` means on for
         "adaptive" momentum and when "auto" resolves to Nesterov's, off
         otherwise: numbers given by the user are used exactly as the rule above
-        says.
+        says. The per-step method that full-batch "auto" resolves to has no
+        velocity to restart, so there it has no effect.
 
     Notes
     -----

@@ -9,9 +9,9 @@ import numpy as np
 STATUS_MESSAGES = {
     "converged": "Converged: the gradient's infinity norm {gnorm:.3g} is at most tol={tol:.3g}.",
     "ftol": (
-        "Stopped by the optimizer's ftol rule (scipy L-BFGS-B's): the last step lowered the loss by at most "
-        "ftol relative to max(|f|, 1), with the gradient's infinity norm {gnorm:.3g} (tol={tol:.3g}). "
-        "For a point that meets tol, set ftol=0 (the default)."
+        "Stopped by the optimizer's ftol rule (scipy L-BFGS-B's): the last step changed the loss by at most "
+        "ftol={ftol:.3g} relative to max(|f_k|, |f_k+1|, 1), with the gradient's infinity norm {gnorm:.3g} "
+        "(tol={tol:.3g}). For a point that meets tol, set ftol=0 (the default)."
     ),
     "maxiter": (
         "Stopped after maxiter={maxiter} iterations with the gradient's infinity norm "

@@ -24,6 +24,7 @@ def test_quick_benchmark_produces_every_row(tmp_path):
         assert f"== {section} ==" in done.stdout
     for row in results["a_quadratics"]:
         assert row["momentum_auto"] is not None and row["gradient_descent"] is not None
+        assert row["tuned_heavy_ball"] is not None and row["tuned_nesterov"] is not None
     for row in results["b_estimators"]:
         assert row["max_abs_diff"] <= 1e-6 and 1 <= row["iterations_to_1e-6"] <= row["iterations_default"]
     for row in results["i_dask_fit"]:  # minimom on dask and on a memmap: scikit-learn's answer, passes counted
@@ -32,12 +33,13 @@ def test_quick_benchmark_produces_every_row(tmp_path):
     *problems, summary = results["f_user_losses"]
     assert len(problems) >= 3 and summary["problem"].startswith("SUMMARY")
     for row in problems:
-        for method in ["mm", "lb", "cg"]:
+        for method in ["mm", "lb", "cg", "l0", "mf"]:
             assert row[f"{method}_ok"] in ("yes", "local", "no")
             assert row[f"{method}_it"] >= 1 and row[f"{method}_ng"] >= 1 and row[f"{method}_s"] > 0
         # scipy's L-BFGS-B, given the same autograd gradient, reaches the published optimum of the quick problems
         assert row["lb_ok"] == "yes", row
         assert (row["ratio"] is None) == (row["mm_ok"] != "yes")
+        assert (row["ratio_ftol"] is None) == (row["mf_ok"] != "yes")
     assert summary["lb_ok"] == len(problems) and summary["mm_ok"] == sum(r["mm_ok"] == "yes" for r in problems)
     check_estimator_speed_rows(results["h_estimator_speed"])
 

@@ -254,3 +254,20 @@ def test_a_plug_in_with_a_bad_ftol_is_a_clear_error():
     optimizer.ftol = "loose"
     with pytest.raises(TypeError, match="ftol"):
         mm.minimize(lambda x: anp.sum(x**2), np.ones(2), optimizer=optimizer)
+
+
+def test_ftol_precedence_and_a_numpy_scalar_ftol():
+    a, b = spd_problem(20, 1e3, seed=3)
+    # A huge ftol ends the first step, before maxiter (1) is looked at; a callback asking to stop comes first.
+    first = mm.minimize(quadratic, np.zeros(20), args=(a, b), optimizer=mm.ConjugateMomentum(ftol=0.999), maxiter=1)
+    assert first.status == "ftol" and first.nit == 1 and "0.999" in first.message
+    stopped = mm.minimize(quadratic, np.zeros(20), args=(a, b), optimizer=mm.ConjugateMomentum(ftol=0.999),
+                          callback=lambda r: True)
+    assert stopped.status == "callback" and stopped.nit == 1
+    # The gradient test comes before the f test: a last step that passes both is "converged".
+    near = mm.minimize(lambda x: anp.sum((x - 2.0) ** 2), np.array([2.0 + 1e-4]),
+                       optimizer=mm.ConjugateMomentum(ftol=0.5))
+    assert near.status == "converged" and near.nit == 1 and np.max(np.abs(near.jac)) <= 1e-6
+    plug_in = ScaledSteepestDescent()
+    plug_in.ftol = np.float32(0.999)
+    assert mm.minimize(quadratic, np.zeros(20), args=(a, b), optimizer=plug_in).status == "ftol"
