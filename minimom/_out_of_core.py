@@ -142,12 +142,13 @@ def _objective(loss, P, centre, width, intercept_scale, penalty, basis):
 
 
 def whitened_fit(estimator, X, T, weights, *, loss: str, penalty: float, width: int, curvature: float,
-                 fit_intercept: bool, basis=None):
+                 fit_intercept: bool, basis=None, start=None):
     """Fit the coefficients ``(W, b)`` of ``(X - centre) W + b`` for ``T`` (n-row targets) chunk by chunk.
 
     ``loss`` is "squared_error", "binary" or "multinomial". Returns ``(W, b, centre, result, passes)``
     with ``W`` of shape (d, width), the intercept ``b`` of rows centred at ``centre``, and ``result``
-    the last ``minimize`` result with ``nit`` and ``history`` of the whole fit.
+    the last ``minimize`` result with ``nit`` and ``history`` of the whole fit. ``start``, if given, is
+    the ``(W, b)`` to start from, ``b`` the intercept of uncentred rows (``X W + b``); zeros otherwise.
 
     A two-class fit with the default optimizer is re-whitened every ``_ROUND`` iterations at the
     current point, from the moments of X weighted by the loss's curvature there (one pass): the
@@ -157,7 +158,7 @@ def whitened_fit(estimator, X, T, weights, *, loss: str, penalty: float, width: 
     if not fit_intercept:  # the second moment about zero, and no centring
         spread, centre = spread + np.outer(centre, centre), np.zeros_like(centre)
     d, total, passes, nit, history = X.shape[1], curvature, 1, 0, []
-    W, b = np.zeros((d, width)), np.zeros(width)
+    W, b = (np.zeros((d, width)), np.zeros(width)) if start is None else (start[0], start[1] + centre @ start[0])
     rounds = loss == "binary" and estimator.optimizer is None
     while True:
         P = preconditioner(spread, total, penalty, fit_intercept)

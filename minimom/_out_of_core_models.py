@@ -13,6 +13,7 @@ import functools
 import math
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -136,7 +137,8 @@ def fit_logistic(estimator, X, y, sample_weight):
     W, b, mean, res, passes = whitened_fit(estimator, X, T, weights, loss="binary" if binary else "multinomial",
                                            penalty=penalty, width=1 if binary else n_classes - 1,
                                            curvature=0.25 if binary else 1.0 / n_classes,
-                                           fit_intercept=estimator.fit_intercept, basis=basis)
+                                           fit_intercept=estimator.fit_intercept, basis=basis,
+                                           start=_warm_start(estimator, X.shape[1], n_classes, basis))
     intercept = b - mean @ W
     if not binary:
         W, intercept = W @ basis.T, intercept @ basis.T
@@ -146,6 +148,19 @@ def fit_logistic(estimator, X, y, sample_weight):
     estimator.n_iter_ = np.array([res.nit], dtype=np.int32)
     estimator.loss_curve_, estimator.optimizer_, estimator.n_passes_ = res.history, res.optimizer, passes
     return estimator
+
+
+def _warm_start(estimator, n_features, n_classes, basis):
+    """``(W, b)`` of the previous fit for ``X W + b`` (in the sum-zero basis for 3+ classes), or None."""
+    if not (estimator.warm_start and hasattr(estimator, "coef_")):
+        return None
+    coef = estimator.coef_.toarray() if sp.issparse(estimator.coef_) else np.asarray(estimator.coef_)
+    rows = 1 if n_classes == 2 else n_classes
+    if coef.shape != (rows, n_features):
+        raise ValueError(f"warm_start: the previous coef_ has shape {coef.shape}, but these data need "
+                         f"{(rows, n_features)}; fit with warm_start=False first.")
+    W, b = coef.T.astype(np.float64), np.asarray(estimator.intercept_, dtype=np.float64)
+    return (W, b) if basis is None else (W @ basis, b @ basis)
 
 
 def lazy_on_dask(method):

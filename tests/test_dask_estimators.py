@@ -137,6 +137,39 @@ def test_fit_on_a_memmap_agrees_with_sklearn(tmp_path, kind, ours, reference, dt
     assert model.coef_.dtype == dtype
 
 
+@pytest.mark.parametrize("kind", ["binary", "multinomial"])
+def test_warm_start_on_a_memmap_continues_from_the_previous_fit(tmp_path, kind):
+    X, y, _ = make_data(kind)
+    np.save(tmp_path / "X.npy", X)
+    X_disk = np.load(tmp_path / "X.npy", mmap_mode="r")
+    expected = sk.LogisticRegression(C=0.5, solver="newton-cholesky", tol=1e-10, max_iter=1000).fit(X, y)
+    scale = max(1.0, np.max(np.abs(coefficients(expected))))
+    # From the fit in memory: already at the optimum, so no iteration is needed.
+    model = mm.LogisticRegression(C=0.5, warm_start=True).fit(X, y).fit(X_disk, y)
+    assert model.n_iter_[0] == 0
+    np.testing.assert_allclose(coefficients(model), coefficients(expected), atol=1e-6 * scale)
+    # Short fits continue where the last one stopped.
+    short = mm.LogisticRegression(C=0.5, warm_start=True, max_iter=3)
+    errors = []
+    for _ in range(3):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # each short fit warns that it stopped early
+            short.fit(X_disk, y)
+        errors.append(np.max(np.abs(coefficients(short) - coefficients(expected))))
+    assert errors[2] < errors[1] < errors[0]
+    with pytest.raises(ValueError, match="warm_start"):
+        short.fit(X_disk[:, :3], y)
+
+
+def test_warm_start_on_dask(dask_client):
+    X, y, _ = make_data("binary")
+    Xd, yd = to_dask(X, y)
+    model = mm.LogisticRegression(C=0.5, warm_start=True).fit(Xd, yd)
+    first = model.n_iter_[0]
+    model.fit(Xd, yd)
+    assert first > 0 and model.n_iter_[0] == 0
+
+
 def test_a_memmap_fit_keeps_resident_memory_well_below_X(tmp_path):
     """LogisticRegression on a 200 MB memmap, in a fresh process: peak RSS grows by far less than X (< 50%)."""
     import subprocess
