@@ -8,6 +8,7 @@ shuffled order, their rows shuffled within each block.
 
 from __future__ import annotations
 
+import math
 import numbers
 import sys
 
@@ -111,6 +112,23 @@ class _Batches:
         order = self.rng.permutation(self.n)
         for start in range(0, self.n, self.batch_size):
             yield self._take(order[start:start + self.batch_size])
+
+    def run_epoch(self, value_and_grad, x, update, state, args):
+        """Optimizer steps over one epoch of batches, then the loss and gradient on all the data (``args``).
+
+        Returns ``(x, state, loss, grad, evaluations)``; a non-finite batch loss or gradient ends the
+        epoch early with ``loss`` NaN, leaving the caller to report the divergence.
+        """
+        evaluations = 0
+        for batch_args in self.epoch():
+            loss, grad = value_and_grad(x, *batch_args)
+            evaluations += 1
+            if not (math.isfinite(loss) and np.isfinite(grad).all()):
+                return x, state, math.nan, grad, evaluations
+            step, state = update(grad, state, x)
+            x = x + step
+        loss, grad = value_and_grad(x, *args)
+        return x, state, loss, grad, evaluations + 1
 
     def _blocked_epoch(self):
         """Chunked data is never loaded whole: blocks come in a shuffled order, rows shuffled within each.

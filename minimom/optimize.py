@@ -254,17 +254,9 @@ class _Run:
         return "converged" if gnorm <= self.tol else None
 
     def _epoch(self, update, state):
-        """One pass over shuffled mini-batches, then the loss and gradient on all the data."""
-        x = self.x
-        for batch_args in self.batches.epoch():
-            loss, grad = self.value_and_grad(x, *batch_args)
-            self.nfev += 1
-            if not _finite(loss, grad):
-                return x, state, math.nan, grad
-            step, state = update(grad, state, x)
-            x = x + step
-        loss, grad = self.value_and_grad(x, *self.args)
-        self.nfev += 1
+        x, state, loss, grad, evaluations = self.batches.run_epoch(self.value_and_grad, self.x, update, state,
+                                                                   self.args)
+        self.nfev += evaluations
         return x, state, loss, grad
 
     def _call_back(self) -> bool:
@@ -293,9 +285,5 @@ class _Run:
 def _inf_norm(grad) -> float:
     """max |grad|: NaN or inf when the gradient is not finite."""
     return float(np.abs(grad).max()) if grad.size else 0.0
-
-
-def _finite(loss, grad) -> bool:
-    return math.isfinite(loss) and math.isfinite(_inf_norm(grad))
 
 
