@@ -34,8 +34,8 @@ from threadpoolctl import threadpool_limits
 from timing import median_times
 
 import minimom as mm
-from minimom._objectives import BinaryLogLoss, LinearObjective
-from minimom._whitening import safe_moments, whitening
+from minimom.linear_model._objectives import BinaryLogLoss, LinearObjective
+from minimom.linear_model._whitening import safe_moments, whitening
 
 
 def _load(case: str, quick: bool):

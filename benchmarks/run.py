@@ -30,7 +30,7 @@ from timing import median_times  # interleaved repeats, medians
 from user_losses import bench_user_losses  # section f, a module of its own (benchmarks/ is on sys.path)
 
 import minimom as mm
-from minimom import losses
+from minimom.linear_model import losses
 
 
 # a. quadratics ---------------------------------------------------------------------------------------------

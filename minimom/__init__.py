@@ -7,17 +7,24 @@
 'converged'
 """
 
-from . import schedules
-from .adam import Adam
+import sys as _sys
+
 from .comparison import ComparisonReport, compare
-from .conjugate import ConjugateMomentum
-from .curvature import Curvature
+from .data import RowSum, dot
 from .linear_model import LinearRegression, LogisticRegression, Ridge
-from .optimize import TracingError, minimize
-from .optimizers import GradientDescent, Momentum, Optimizer, TunedMomentum
-from .products import dot
-from .result import OptimizeResult
-from .rowsum import RowSum
+from .optimize import OptimizeResult, TracingError, minimize
+from .optimizers import (
+    Adam,
+    ConjugateMomentum,
+    Curvature,
+    GradientDescent,
+    Momentum,
+    Optimizer,
+    TunedMomentum,
+    schedules,
+)
+
+_sys.modules[__name__ + ".schedules"] = schedules  # ``import minimom.schedules`` as before the wings
 
 __version__ = "0.2.0"
 

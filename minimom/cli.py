@@ -12,10 +12,8 @@ from pathlib import Path
 from sklearn import datasets
 from sklearn.preprocessing import StandardScaler
 
-from .comparison import compare
-from .linear_model import LinearRegression, LogisticRegression, Ridge
+from .comparison import MODELS, compare
 
-MODELS = {"LinearRegression": LinearRegression, "Ridge": Ridge, "LogisticRegression": LogisticRegression}
 DATASETS = {  # scikit-learn's bundled datasets, and the models compared on each
     "diabetes": ("LinearRegression", "Ridge"),
     "linnerud": ("Ridge",),

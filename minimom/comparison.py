@@ -19,6 +19,9 @@ __all__ = ["compare", "ComparisonReport", "reference_for"]
 
 DEFAULT_TOLERANCE = 1e-6
 
+#: The models that ``compare`` and the command line know, by name.
+MODELS = {"LinearRegression": LinearRegression, "Ridge": Ridge, "LogisticRegression": LogisticRegression}
+
 
 @dataclasses.dataclass
 class ComparisonReport:

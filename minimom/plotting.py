@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from .comparison import MODELS
 from .optimizers import GradientDescent, Momentum
 
 OPTIMIZERS = {  # learning rates from the curvature (1 / L, or the heavy ball's optimum for its momentum)
@@ -36,8 +37,6 @@ def plot_convergence(problems, path: str, max_iter: int = 300) -> None:
     """One panel per ``(dataset, model, X, y)``: objective gap per iteration, log scale; saved to ``path``."""
     # A Figure made without pyplot draws and saves without a GUI, and leaves the caller's backend alone.
     from matplotlib.figure import Figure
-
-    from .cli import MODELS
 
     columns = min(3, len(problems))
     rows = -(-len(problems) // columns)

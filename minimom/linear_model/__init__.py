@@ -1,0 +1,12 @@
+"""scikit-learn-compatible linear models fitted by :func:`minimom.minimize`.
+
+One private module per family (``_least_squares``, ``_logistic``), their
+shared input checks (``_base``), objectives (``_objectives``), the
+preconditioner (``_whitening``) and the fits over memmaps and dask arrays
+(``_out_of_core``, ``_out_of_core_models``).
+"""
+
+from ._least_squares import LinearRegression, Ridge
+from ._logistic import LogisticRegression
+
+__all__ = ["LinearRegression", "LogisticRegression", "Ridge"]

@@ -1,0 +1,101 @@
+"""What the linear models share: input checks, sample weights, the minimize call, predictions."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import numbers
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ..data import _arrays as _data
+from ..optimize._minimize import minimize
+
+ACCEPT_SPARSE = ["csr", "csc"]  # other sparse formats are converted to CSR (a sparse copy, never dense)
+DTYPES = [np.float64, np.float32]
+
+COMMON_CONSTRAINTS = {
+    "fit_intercept": ["boolean"],
+    "optimizer": [None, HasMethods(["init", "update"])],
+    "tol": [Interval(numbers.Real, 0, None, closed="left")],
+    "verbose": ["verbose"],
+}
+
+
+_SMALL_DATA = 1_000_000  # entries of X below which a fit runs BLAS on one thread
+
+
+@functools.cache
+def _threadpool_controller():
+    from threadpoolctl import ThreadpoolController  # a scikit-learn dependency
+
+    return ThreadpoolController()
+
+
+def blas_threads(X):
+    """A context that pins BLAS to one thread while fitting small data, else does nothing.
+
+    A fit makes many small matrix-vector products; on small data BLAS threads
+    cost more to wake than they save, and on a busy machine they stall every step.
+    """
+    if X.shape[0] * X.shape[1] >= _SMALL_DATA:
+        return contextlib.nullcontext()
+    return _threadpool_controller().limit(limits=1, user_api="blas")
+
+
+def check_data(estimator, X, y, **kwargs):
+    """``validate_data`` for fit: dense or CSR/CSC, float64 or float32 kept; sparse data made float64 once.
+
+    Returns ``(X, y, dtype)`` with ``dtype`` the input's (float32 or float64), for the fitted attributes.
+    """
+    X, y = validate_data(estimator, X, y, accept_sparse=ACCEPT_SPARSE, dtype=DTYPES, **kwargs)
+    dtype = X.dtype
+    if sp.issparse(X) and X.dtype != np.float64:
+        X = X.astype(np.float64)  # sparse products in float64 (a copy of the non-zeros only)
+    return X, y, dtype
+
+
+def check_X(estimator, X):
+    """``validate_data`` for prediction (``reset=False``): the one place where new data are checked."""
+    return validate_data(estimator, X, accept_sparse=ACCEPT_SPARSE, dtype=DTYPES, reset=False)
+
+
+def normalized_weights(sample_weight, X) -> tuple[np.ndarray, float]:
+    """Sample weights divided by their sum ``sw_sum``, and ``sw_sum``."""
+    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    sw_sum = float(sample_weight.sum())
+    if not (sw_sum > 0 and np.isfinite(sw_sum)):
+        raise ValueError(f"The sample weights sum to {sw_sum}; they must be finite with a positive sum.")
+    return sample_weight / sw_sum, sw_sum
+
+
+def run_minimize(estimator, objective, x0, optimizer):
+    """``minimize`` the internal objective; scikit-learn's ConvergenceWarning when it stops early."""
+    res = minimize(objective, x0, optimizer=optimizer, maxiter=estimator.max_iter, tol=estimator.tol,
+                   verbose=bool(estimator.verbose))
+    if res.status == "interrupted":  # minimize keeps the work; a fit stops the script, as scikit-learn's do
+        raise KeyboardInterrupt
+    if res.status != "converged":
+        warnings.warn(f"{type(estimator).__name__} did not converge: {res.message}", ConvergenceWarning,
+                      stacklevel=3)
+    return res
+
+
+def linear_scores(estimator, X):
+    """``X @ coef_.T + intercept_`` for dense or sparse ``X`` (and sparse ``coef_``); float32 stays float32."""
+    check_is_fitted(estimator)
+    X = check_X(estimator, X)
+    coef = estimator.coef_
+    dtype = np.result_type(X.dtype, coef.dtype)
+    if sp.issparse(coef):
+        scores = np.asarray(safe_sparse_dot(X, coef.T, dense_output=True))
+    else:
+        scores = _data.matmul(X, np.asarray(coef, dtype=np.float64).reshape(-1, X.shape[1]).T, np.zeros(1))
+        scores = scores[:, 0] if np.ndim(coef) == 1 else scores
+    return (scores + estimator.intercept_).astype(dtype, copy=False)

@@ -1,0 +1,295 @@
+"""scikit-learn-compatible L2-penalized logistic regression fitted by :func:`minimom.minimize`.
+
+The internal objective is scikit-learn's divided by ``C * sw_sum``, in centred
+(implicitly: the mean acts on d-vectors) and whitened coordinates ``w = P v``,
+``P = (h0 Cov(X) + penalty I)^(-1/2)`` with ``h0`` the loss's curvature at zero
+(1/4 for two classes, 1/K for K). See :mod:`minimom.linear_model._whitening`.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import log_softmax, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+from ..data import _arrays as _data
+from ..optimize._minimize import _inf_norm, minimize
+from ._base import COMMON_CONSTRAINTS, blas_threads, check_data, linear_scores, normalized_weights
+from ._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss, _sum_zero_basis
+from ._out_of_core import is_out_of_core
+from ._out_of_core_models import fit_logistic, lazy_on_dask
+from ._whitening import (
+    FULL_MAX_FEATURES,
+    _round_length,
+    _WhitenedMomentum,
+    inverse_apply,
+    minimum_norm,
+    safe_moments,
+    whitening,
+)
+
+__all__ = ["LogisticRegression"]
+
+_COLLAPSED = 1e-8  # re-whiten only while the curvature is above this fraction of its value at zero
+_ROUNDING_GRADIENT = 1e-10  # an internal gradient this small is at float64's resolution of this objective
+
+
+class LogisticRegression(ClassifierMixin, BaseEstimator):
+    """L2-penalized logistic regression, scikit-learn's objective, fitted by :func:`minimom.minimize`.
+
+    Minimizes ``0.5 ||W||^2 + C * sum_i sample_weight_i * log_loss_i`` with the
+    intercept unpenalized: the binomial loss for two classes (one row of
+    coefficients), the multinomial (softmax) loss for three or more, as
+    scikit-learn's lbfgs and newton-cholesky solvers do.
+
+    Parameters
+    ----------
+    C : float > 0, default=1.0
+        Inverse strength of the penalty; ``np.inf`` means no penalty.
+    fit_intercept : bool, default=True
+    class_weight : dict, "balanced" or None, default=None
+        Multiplies the sample weights per class, as in scikit-learn.
+    optimizer : optimizer, default=None
+        ``None`` means what ``Momentum()`` resolves to in full batch (line-search
+        momentum in an L-BFGS metric, :class:`minimom.ConjugateMomentum`), with
+        ``-grad`` as its first step: the Newton step in the whitened coordinates.
+    max_iter : int >= 0, default=5000
+        ``0`` returns the starting point (zeros, or the previous fit with ``warm_start``).
+    tol : float >= 0, default=1e-12
+        Stop when the gradient's infinity norm of the internal (centred,
+        whitened, weight-averaged) objective is ``<= tol``.
+    verbose : bool, default=False
+    warm_start : bool, default=False
+        Start from the previous fit's ``coef_`` and ``intercept_`` when their
+        shapes fit the new data, as in scikit-learn.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+    n_iter_ : ndarray of shape (1,)
+    n_features_in_, feature_names_in_, loss_curve_, optimizer_
+        As in :class:`minimom.LinearRegression`.
+
+    Notes
+    -----
+    ``X`` may be dense or scipy.sparse, and float32 (kept in the fitted
+    attributes and predictions; the fit runs in float64), as in
+    :class:`minimom.LinearRegression`. :meth:`sparsify` and :meth:`densify`
+    convert ``coef_`` as scikit-learn's do.
+    """
+
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        "C": [Interval(numbers.Real, 0, None, closed="right")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(self, *, C: float = 1.0, fit_intercept: bool = True, class_weight=None, optimizer=None,
+                 max_iter: int = 5000, tol: float = 1e-12, verbose: bool = False, warm_start: bool = False):
+        self.C = C
+        self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
+        self.optimizer = optimizer
+        self.max_iter = max_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    def _default_optimizer(self):
+        return _WhitenedMomentum()
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model on dense or sparse ``X``. Returns ``self``."""
+        self._validate_params()
+        if is_out_of_core(X):  # a dask array or a memmap: fitted chunk by chunk (see _out_of_core)
+            return fit_logistic(self, X, y, sample_weight)
+        X, y, dtype = check_data(self, X, y)
+        with blas_threads(X):
+            return self._fit(X, y, dtype, sample_weight)
+
+    def _fit(self, X, y, dtype, sample_weight):
+        check_classification_targets(y)
+        encoder = LabelEncoder()
+        labels = encoder.fit_transform(y)
+        previous = (self.coef_, self.intercept_) if self.warm_start and hasattr(self, "coef_") else None
+        self.classes_ = encoder.classes_
+        n_classes = len(self.classes_)
+        if n_classes < 2:
+            raise ValueError(
+                f"This solver needs samples of at least 2 classes in the data, but the data contains only one "
+                f"class: {self.classes_[0]!r}."
+            )
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        if self.class_weight is not None:
+            per_class = compute_class_weight(self.class_weight, classes=self.classes_, y=y,
+                                             sample_weight=sample_weight)
+            sample_weight = sample_weight * per_class[labels]
+        weights, sw_sum = normalized_weights(sample_weight, X)
+        penalty = 0.0 if math.isinf(self.C) else 1.0 / (self.C * sw_sum)
+        binary = n_classes == 2
+        curvature = 0.25 if binary else 1.0 / n_classes  # the loss's curvature at zero
+        basis = np.ones((1, 1)) if binary else _sum_zero_basis(n_classes)
+        rows = (BinaryLogLoss((labels == 1).astype(np.float64), weights) if binary
+                else MultinomialLogLoss(labels, weights, basis))
+        objective, white = self._whitened(X, weights, curvature, penalty, rows, basis.shape[1])
+        null_basis = white.null_basis
+        x0 = self._start(previous, objective, white, objective.mean, basis, n_classes)
+        objective, res, n_iter, history = self._minimize(objective, x0, X, penalty, rows, curvature)
+        W, b = objective.coefficients(res.x)
+        W = minimum_norm(W, null_basis)
+        intercept = b - objective.mean @ W
+        if not binary:
+            W, intercept = W @ basis.T, intercept @ basis.T
+        self.coef_ = W.T.astype(dtype)
+        self.intercept_ = (intercept if self.fit_intercept else np.zeros(W.shape[1])).astype(dtype)
+        self.n_iter_ = np.array([n_iter], dtype=np.int32)
+        self.loss_curve_ = history
+        self.optimizer_ = res.optimizer
+        return self
+
+    def _whitened(self, X, weights, curvature, penalty, rows, width, floor=False):
+        """The internal objective whitened for ``curvature * Cov_weights(X) + penalty``, and its whitening.
+
+        One pass over ``X`` (:func:`._whitening.safe_moments`) gives the weighted mean and second moment.
+        """
+        moments, prescale = safe_moments(X, weights, None, self.fit_intercept, full=X.shape[1] <= FULL_MAX_FEATURES)
+        white = whitening(moments, prescale, curvature, penalty, self.fit_intercept, floor)
+        intercept_scale = 1 / math.sqrt(curvature) if self.fit_intercept else None
+        return LinearObjective(X, moments.mean, white.P, penalty, width, intercept_scale, rows), white
+
+    def _minimize(self, objective, x0, X, penalty, rows, curvature_at_zero):
+        """``minimize`` in rounds: with the default optimizer and a penalty, re-whiten at the iterate between rounds.
+
+        The logistic curvature falls as the fit improves, so the whitening made
+        at the start stops being one. After ``_round_length`` iterations
+        without convergence, the objective is whitened again for its Hessian at
+        the current iterate (row curvatures ``w_i p_i (1 - p_i)`` as weights):
+        one pass for the second moments, about the cost of ``n_features / 4``
+        iterations (see ``_round_length``). Returns the last result, the total iterations and the history.
+        """
+        optimizer = self.optimizer if self.optimizer is not None else self._default_optimizer()
+        rewhiten = self.optimizer is None and penalty > 0 and X.shape[1] <= FULL_MAX_FEATURES
+        round_length = _round_length(X.shape[1], isinstance(rows, BinaryLogLoss))
+        remaining, n_iter, history = self.max_iter, 0, []
+        while True:
+            maxiter = min(remaining, round_length) if rewhiten else remaining
+            res = minimize(objective, x0, optimizer=optimizer, maxiter=maxiter, tol=self.tol,
+                           verbose=bool(self.verbose))
+            if res.status == "interrupted":  # minimize keeps the work; a fit stops the script, as scikit-learn's do
+                raise KeyboardInterrupt
+            n_iter, remaining = n_iter + res.nit, remaining - res.nit
+            history.append(res.history)
+            if res.status != "maxiter" or remaining <= 0:
+                break
+            objective, x0 = self._rewhitened(objective, res.x, X, penalty, rows, curvature_at_zero)
+        # A line search that cannot decrease the loss with the gradient at rounding level has converged
+        # as far as float64 allows (the message says so): no warning then.
+        at_rounding = res.status in ("no_decrease", "step_collapsed") and _inf_norm(res.jac) <= _ROUNDING_GRADIENT
+        if res.status == "maxiter":  # the rounds' total, in the estimator's terms (res.message counts one round)
+            message = (f"Stopped after max_iter={self.max_iter} iterations with the internal gradient's infinity "
+                       f"norm {_inf_norm(res.jac):.3g} still above tol={self.tol:.3g}; raise max_iter or loosen tol.")
+            warnings.warn(f"LogisticRegression did not converge: {message}", ConvergenceWarning, stacklevel=3)
+        elif res.status != "converged" and not at_rounding:
+            warnings.warn(f"LogisticRegression did not converge: {res.message}", ConvergenceWarning, stacklevel=3)
+        return objective, res, n_iter, np.concatenate(history)
+
+    def _rewhitened(self, objective, x, X, penalty, rows, curvature_at_zero):
+        """The objective whitened for its Hessian at ``x``, and ``x`` in the new coordinates."""
+        W, b = objective.coefficients(x)
+        scores = _data.matmul(X, W, b - objective.mean @ W)
+        curvatures = rows.row_curvature(scores, *rows.row_data).ravel()
+        total = float(curvatures.sum())
+        if not (_COLLAPSED * curvature_at_zero < total < np.inf):
+            # The curvature has vanished (separated or single-class data): the Hessian is the penalty alone,
+            # which no whitening of the data can represent. Keep the current whitening.
+            return objective, x
+        # A trace of the first weights keeps every row's direction alive where the curvature has collapsed.
+        curvatures += 1e-9 * total * rows.row_data[1].ravel()
+        weights = curvatures / curvatures.sum()
+        new, white = self._whitened(X, weights, total, penalty, rows, objective.width, floor=True)
+        mean = new.mean
+        x0 = np.zeros(new.size)
+        x0[: new.n_coef] = inverse_apply(white, W).ravel()
+        if new.intercept_scale is not None:
+            x0[new.n_coef:] = (b + (mean - objective.mean) @ W) / new.intercept_scale
+        return new, x0
+
+    def _start(self, previous, objective, white, mean, basis, n_classes):
+        """The starting point: zeros, or (warm start) the previous fit in internal coordinates."""
+        x0 = np.zeros(objective.size)
+        if previous is None:
+            return x0
+        coef, intercept = previous
+        coef = coef.toarray() if sp.issparse(coef) else np.asarray(coef)
+        rows = 1 if n_classes == 2 else n_classes
+        if coef.shape != (rows, mean.shape[0]):
+            raise ValueError(f"warm_start: the previous coef_ has shape {coef.shape}, but these data need "
+                             f"{(rows, mean.shape[0])}; fit with warm_start=False first.")
+        W = coef.T.astype(np.float64) @ basis  # (d, width): the sum-zero part for the multinomial
+        b = (np.asarray(intercept, dtype=np.float64) + mean @ coef.T.astype(np.float64)) @ basis
+        x0[: objective.n_coef] = inverse_apply(white, W).ravel()
+        if objective.intercept_scale is not None:
+            x0[objective.n_coef:] = b / objective.intercept_scale
+        return x0
+
+    @lazy_on_dask
+    def decision_function(self, X):
+        """Class scores ``X @ coef_.T + intercept_``: shape (n,) for two classes, else (n, n_classes)."""
+        scores = linear_scores(self, X)
+        return scores[:, 0] if scores.shape[1] == 1 else scores
+
+    @lazy_on_dask
+    def predict(self, X):
+        """The most probable class of each sample."""
+        scores = self.decision_function(X)
+        index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
+        return self.classes_[index]
+
+    @lazy_on_dask
+    def predict_log_proba(self, X):
+        """Log-probabilities of the classes, shape (n, n_classes), computed stably."""
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return -np.logaddexp(0.0, np.column_stack([scores, -scores]))
+        return log_softmax(scores, axis=1)
+
+    @lazy_on_dask
+    def predict_proba(self, X):
+        """Probabilities of the classes, shape (n, n_classes)."""
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            scores = np.column_stack([np.zeros_like(scores), scores])
+        return softmax(scores, axis=1)
+
+    def sparsify(self):
+        """Store ``coef_`` as a scipy.sparse CSR matrix (as scikit-learn's ``sparsify``). Returns ``self``."""
+        check_is_fitted(self, msg="Estimator, %(name)s, must be fitted before sparsifying.")
+        self.coef_ = sp.csr_matrix(self.coef_)
+        return self
+
+    def densify(self):
+        """Store ``coef_`` as a dense ndarray again (as scikit-learn's ``densify``). Returns ``self``."""
+        check_is_fitted(self, msg="Estimator, %(name)s, must be fitted before densifying.")
+        if sp.issparse(self.coef_):
+            self.coef_ = self.coef_.toarray()
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

@@ -1,0 +1,150 @@
+"""The preconditioner of the linear models, built from second moments of ``X`` (never from a copy of it).
+
+The coefficients are ``w = P v`` with ``P`` an inverse square root of the
+objective's Hessian, ``curvature * Cov(X) + penalty * I``, so the Hessian in
+``v`` is the identity (exactly so for least squares).
+
+The moments come from one pass over ``X`` (:func:`minimom.data._arrays.moments`). When
+squares of the data would overflow or underflow (features of size 1e-300 or
+1e300), the pass is repeated with each column divided by its largest
+magnitude. A Jacobi scaling ``S_j = 1 / sqrt(curvature * Var(x_j) + penalty)``
+then gives the matrix a unit diagonal whatever the units of the features, and
+``P = S (S H S)^(-1/2)``. Only eigenvalues at the level of rounding error
+(below ``_RANK_TOLERANCE * d`` of the largest, in the scaled problem) are treated
+as zero: those directions carry no curvature that float64 can resolve, and the
+solution is made minimum-norm in them explicitly (as lstsq's).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..data import _arrays as _data
+from ..optimizers._conjugate import ConjugateMomentum
+
+FULL_MAX_FEATURES = 2000  # beyond this, whiten each feature on its own (a d-vector P)
+_RANK_TOLERANCE = 4 * np.finfo(float).eps
+_SAFE = (1e-140, 1e140)  # column magnitudes whose squares and products stay normal floats
+
+
+@dataclass
+class Whitening:
+    """``P`` (d x d, or a d-vector when diagonal), a basis of the null directions (d x r, orthonormal),
+    the scaled Hessian's eigenvalues (for its condition), and the moments it came from."""
+
+    P: np.ndarray
+    null_basis: np.ndarray
+    eigenvalues: np.ndarray
+    moments: _data.Moments
+    prescale: np.ndarray | None
+    factors: tuple | None = None  # (active, vectors, inverse_root, scale): P = S Q diag(r) Q^T on the active columns
+
+
+def safe_moments(X, weights, targets=None, centre=True, full=True) -> tuple[_data.Moments, np.ndarray | None]:
+    """:func:`_data.moments`, repeated with columns divided by their magnitude if their squares are unsafe."""
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # detected below, then redone
+        moments = _data.moments(X, weights, targets, centre, full=full)
+    magnitude = np.maximum(np.abs(moments.low), np.abs(moments.high))
+    varying = magnitude > 0
+    unsafe = np.any(varying & ((magnitude < _SAFE[0]) | (magnitude > _SAFE[1])))
+    if not unsafe and np.all(np.isfinite(moments.second)) and np.all(np.isfinite(moments.cross)):
+        return moments, None
+    prescale = np.where(varying, 1.0 / np.where(varying, magnitude, 1.0), 0.0)
+    return _data.moments(X, weights, targets, centre, prescale, full), prescale
+
+
+def whitening(moments: _data.Moments, prescale, curvature: float, penalty: float, fit_intercept: bool,
+              floor: bool = False) -> Whitening:
+    """The preconditioner for ``curvature * Cov_weights(X) + penalty * I`` from the moments of ``X``.
+
+    ``moments.second`` is a d x d matrix (full whitening) or its diagonal (per
+    feature). ``floor=True`` raises eigenvalues at rounding level to that
+    level instead of dropping them, so ``P`` is invertible on every active
+    column (re-whitening must be able to represent the current iterate).
+    Columns that are constant (with an intercept) or carry nothing get ``P``
+    rows of zero: their coefficient stays 0.
+    """
+    second = moments.second
+    diagonal = np.diagonal(second) if second.ndim == 2 else second
+    d = len(diagonal)
+    varying = (moments.high > moments.low) if fit_intercept else (np.maximum(-moments.low, moments.high) > 0)
+    usable = varying & (diagonal > 0)
+    unit = np.ones(d) if prescale is None else np.where(prescale > 0, prescale, 1.0)
+    # S_j = 1 / hypot(sqrt(curvature * C_jj), sqrt(penalty)) in original units, without overflow or underflow.
+    root = np.sqrt(curvature * np.where(usable, diagonal, 1.0)) / unit
+    scale = np.where(usable, 1.0 / np.hypot(root, np.sqrt(penalty)), 0.0)
+    ratio = scale / unit  # S relative to the units the moments were taken in (C_moments = s0 C s0)
+    penalty_diagonal = (np.sqrt(penalty) * scale) ** 2  # <= 1: never inf * 0
+    if second.ndim == 1:
+        return Whitening(scale, np.zeros((d, 0)), curvature * diagonal * ratio**2 + penalty_diagonal, moments,
+                         prescale)
+    active = np.flatnonzero(usable)  # dropped columns stay out of the eigenproblem
+    hessian = curvature * (ratio[active, None] * second[np.ix_(active, active)] * ratio[None, active])
+    hessian[np.diag_indices(len(active))] += penalty_diagonal[active]
+    eigenvalues, vectors = np.linalg.eigh(hessian)
+    top = max(eigenvalues[-1], 0.0) if len(active) else 0.0
+    level = _RANK_TOLERANCE * len(active) * top
+    if floor:
+        eigenvalues = np.maximum(eigenvalues, level if level > 0 else 1.0)
+    kept = eigenvalues > level
+    inverse_root = np.where(kept, 1 / np.sqrt(np.where(kept, eigenvalues, 1.0)), 0.0)
+    P = np.zeros((d, d))
+    P[np.ix_(active, active)] = scale[active, None] * ((vectors * inverse_root) @ vectors.T)
+    null = np.zeros((d, int(np.sum(~kept))))
+    null[active] = vectors[:, ~kept] * scale[active, None]
+    if null.shape[1]:
+        null, _ = np.linalg.qr(null)
+    return Whitening(P, null, eigenvalues, moments, prescale, (active, vectors, inverse_root, scale))
+
+
+def minimum_norm(coef: np.ndarray, null_basis: np.ndarray) -> np.ndarray:
+    """``coef`` minus its component in the null directions: the minimum-norm solution, as lstsq gives."""
+    if null_basis.shape[1] == 0:
+        return coef
+    return coef - null_basis @ (null_basis.T @ coef)
+
+
+def inverse_apply(whitening: Whitening, W: np.ndarray) -> np.ndarray:
+    """``V`` with ``P V`` closest to ``W`` (for warm starts and re-whitening).
+
+    From the eigen-decomposition when ``P`` is invertible on its active columns,
+    ``V = Q diag(1 / r) Q^T S^-1 W`` there; otherwise least squares through ``P``.
+    """
+    P = whitening.P
+    if P.ndim == 1:
+        return np.where(P[:, None] != 0, W / np.where(P[:, None] != 0, P[:, None], 1.0), 0.0)
+    if whitening.factors is not None and np.all(whitening.factors[2] > 0):
+        active, vectors, inverse_root, scale = whitening.factors
+        V = np.zeros_like(W, dtype=np.float64)
+        V[active] = vectors @ ((vectors.T @ (W[active] / scale[active, None])) / inverse_root[:, None])
+        return V
+    return np.linalg.lstsq(P, W, rcond=None)[0]
+
+
+_NEWTON_STEP_MAX = 100.0  # root-mean-square entry of -grad beyond which the first step is not taken as Newton's
+
+
+class _WhitenedMomentum(ConjugateMomentum):
+    """What ``Momentum()`` resolves to (line-search momentum in an L-BFGS metric), with a first step of ``-grad``.
+
+    In whitened coordinates the Hessian at the start is the identity, so ``-grad``
+    is the Newton step and the line search's first trial, the unit step, is
+    usually accepted; the generic first step (one unit long) needs several trials.
+    """
+
+    def update(self, grad, state, params):
+        step, new_state = super().update(grad, state, params)
+        # Only where the Newton step is of sane length: on separable data the curvature has vanished and the
+        # whitened gradient can be huge; there (and on the line search's retry) keep the generic unit step.
+        if state.x is None and float(grad @ grad) <= _NEWTON_STEP_MAX**2 * grad.size:
+            step = -grad
+        return step, new_state
+
+
+def _round_length(n_features: int, binary: bool) -> int:
+    """Iterations before re-whitening: a re-whitening costs about ``n_features / 4`` iterations (one pass of
+    symmetric products). The multinomial curvature is whitened only through its trace per row, so it is
+    re-whitened more rarely."""
+    return max(5, n_features // 4) if binary else max(50, n_features)

@@ -1,0 +1,289 @@
+"""``minimize``: the loop that turns an autograd loss and an optimizer into a result."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import autograd.numpy as anp
+import numpy as np
+
+from ..data._batches import _Batches
+from ..data._rowsum import _needs_row_sum
+from ..optimizers._curvature import Curvature, _hvp_at
+from ..optimizers._momentum import Momentum
+from ._autodiff import lean_value_and_grad
+from ._checks import (
+    TracingError,
+    _check_calibrated,
+    _check_options,
+    _check_protocol,
+    _checked_update,
+    _first_evaluation,
+)
+from ._linesearch import SearchFailed, _curvature_constant, _relative_ftol, wolfe_search
+from ._progress import _Progress
+from ._pytree import _flatten_x0
+from ._result import STATUS_MESSAGES, OptimizeResult, _History, _read_only
+from ._retune import _MAX_RETUNES, _Guard
+
+__all__ = ["minimize", "TracingError"]  # TracingError is defined in _checks
+
+
+def minimize(fun: Callable[..., Any], x0: Any, *, args: tuple = (), optimizer: Any = None,
+             maxiter: int = 1000, tol: float = 1e-6, callback: Callable | None = None,
+             batch_size: int | None = None, random_state: Any = None,
+             verbose: bool = False) -> OptimizeResult:
+    """Minimize ``fun(x, *args)`` with gradients from autograd and steps from ``optimizer``.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x, *args) -> float``, written with ``autograd.numpy``. Never
+        write its gradient: autograd takes it.
+    x0 : array_like or pytree
+        The starting point: a float array of any shape, or dicts, lists and
+        tuples nesting arrays and floats. Integers are promoted to float.
+    args : tuple, default=()
+        Extra arguments passed to ``fun``.
+    optimizer : optimizer, default=None
+        Any object with ``init``/``update`` (see :mod:`minimom.optimizers`);
+        ``None`` means ``Momentum()``: in full-batch mode the per-step
+        :class:`minimom.ConjugateMomentum` (a strong Wolfe line search picks each
+        learning rate), in mini-batch mode momentum tuned from the curvature at the start.
+    maxiter : int, default=1000
+        The most iterations (epochs in mini-batch mode).
+    tol : float, default=1e-6
+        Stop when the gradient's infinity norm is ``<= tol``.
+    callback : callable, default=None
+        ``callback(intermediate_result)`` after every iteration, with an
+        :class:`OptimizeResult` of the current state. Returning ``True`` or
+        raising ``StopIteration`` stops the run successfully.
+    batch_size : int, default=None
+        Mini-batch mode: ``n`` is the length of the first array in ``args``;
+        every array in ``args`` whose first axis has length ``n`` is cut into
+        the same shuffled batches of ``batch_size`` rows, other arguments pass
+        through.
+        One iteration is then one epoch, after which the loss and gradient on
+        all the data are recorded and tested against ``tol``.
+    random_state : int, numpy Generator or None, default=None
+        Seeds the shuffle of mini-batch mode.
+    verbose : bool, default=False
+        Show progress (a tqdm bar when tqdm is installed).
+
+    Returns
+    -------
+    OptimizeResult
+        ``x``, ``fun``, ``jac``, ``nit``, ``nfev``, ``success``, ``status``,
+        ``message``, ``history`` and ``optimizer`` (with "auto" resolved).
+
+    Examples
+    --------
+    >>> import autograd.numpy as anp
+    >>> import numpy as np
+    >>> import minimom as mm
+    >>> res = mm.minimize(lambda p: anp.sum((p["w"] - 3.0) ** 2) + (p["b"] + 1.0) ** 2,
+    ...                   {"w": np.zeros(2), "b": 0.0})
+    >>> res.status, np.round(res.x["w"], 6).tolist(), round(res.x["b"], 6)
+    ('converged', [3.0, 3.0], -1.0)
+    """
+    maxiter, tol = _check_options(maxiter, tol, callback, random_state)
+    optimizer = Momentum() if optimizer is None else optimizer
+    _check_protocol(optimizer)
+    if not isinstance(args, tuple):
+        args = (args,)
+    _needs_row_sum(fun, args)
+    x, unflatten, restore = _flatten_x0(x0)
+
+    def flat_fun(flat, *fargs):
+        return fun(unflatten(flat), *fargs)
+
+    batches = None if batch_size is None else _Batches(args, batch_size, random_state)
+    try:
+        loss, grad, size_one = _first_evaluation(flat_fun, x, args)
+    except (ValueError, IndexError) as err:
+        if batches is not None:
+            batches.explain(err)
+        raise
+    if size_one:  # a loss of shape (1,) or (1, 1): taken as its one element, as scipy does
+
+        def flat_fun(flat, *fargs, fun_of_flat=flat_fun):
+            return anp.reshape(fun_of_flat(flat, *fargs), ())
+
+    run = _Run(flat_fun, x, loss, grad, optimizer, args, maxiter, tol, callback, verbose,
+               restore, batches)
+    return run.result()
+
+
+class _Run:
+    """One run of the loop; holds the last good iterate so nothing is lost."""
+
+    def __init__(self, flat_fun, x, loss, grad, optimizer, args, maxiter, tol, callback, verbose,
+                 restore, batches):
+        self.flat_fun, self.args, self.maxiter, self.tol = flat_fun, args, maxiter, tol
+        self.callback, self.restore, self.batches = callback, restore, batches
+        self.value_and_grad = lean_value_and_grad(flat_fun)
+        self.x, self.loss, self.grad, self.gnorm = x, float(loss), grad, _inf_norm(grad)
+        self.nit, self.nfev, self.history = 0, 1, _History()
+        self.base_optimizer = self.optimizer = optimizer
+        self.progress = _Progress(maxiter, verbose)
+
+    def _calibrate(self, safety: float):
+        calibrate = getattr(self.base_optimizer, "calibrate", None)
+        if calibrate is None:
+            return self.base_optimizer
+        args = self.batches.sample() if self.batches is not None else self.args
+        x, hvp_at_x = self.x, []
+
+        def hvp(v):  # traced on first use: optimizers with numbers given never pay for it
+            if not hvp_at_x:
+                hvp_at_x.append(_hvp_at(self.flat_fun, x, args))
+                self.nfev += 1  # tracing the Hessian-vector product evaluates fun and its gradient once
+            return hvp_at_x[0](v)
+
+        tuned = calibrate(Curvature(hvp, x, safety=safety, stochastic=self.batches is not None))
+        return _check_calibrated(tuned, self.base_optimizer)
+
+    def result(self) -> OptimizeResult:
+        # Overflow and NaN are expected in a diverging run, which is detected and reported.
+        with np.errstate(over="ignore", invalid="ignore"):
+            try:
+                if not (math.isfinite(self.loss) and math.isfinite(self.gnorm)):
+                    status = "invalid_start"
+                elif self.gnorm <= self.tol:
+                    self.optimizer = self._calibrate(safety=1.0)  # no step needed, but "auto" is resolved
+                    status = "converged"
+                elif self.maxiter == 0:
+                    status = "maxiter"  # no step asked for: nothing to tune
+                else:
+                    self.optimizer = self._calibrate(safety=1.0)
+                    status = self._loop()
+            except KeyboardInterrupt:
+                status = "interrupted"
+            finally:
+                self.progress.close()
+        return self._result(status)
+
+    def _loop(self) -> str:
+        self.c2 = _curvature_constant(self.optimizer)
+        searching = self.c2 is not None
+        if searching and self.batches is not None:
+            raise ValueError(
+                f"{self.optimizer!r} searches along its steps, which needs full-batch gradients: line searches "
+                "break on noisy mini-batch gradients. Use Momentum() in mini-batch mode, or drop batch_size."
+            )
+        # A self-tuned step rule (its calibrate returned a tuned copy) is re-tuned from the best
+        # iterate when the run diverges or stalls; numbers given run as given, and a line search
+        # needs no guard: it only ever accepts a finite, lower point.
+        tuned = self.optimizer is not self.base_optimizer and not searching
+        guard = _Guard(self.iterate) if tuned else None
+        advance = self._search if searching else self._advance
+        state, update = self.optimizer.init(self.x), self.optimizer.update
+        update = _checked_update(self.optimizer, update, self.x)  # its first step is checked against the protocol
+        ftol = _relative_ftol(self.optimizer) if searching else 0.0  # an opt-in f test, scipy's ftol
+        while self.nit < self.maxiter:
+            previous = self.loss
+            try:
+                x, state, loss, grad = advance(update, state)
+            except SearchFailed as failed:  # keep the lowest point the search found, then stop
+                return (failed.point is not None and self._accept(*failed.point, _inf_norm(failed.point[2]))
+                        or failed.status)
+            gnorm = _inf_norm(grad)  # once per iteration: it tells finiteness, convergence and progress
+            finite = math.isfinite(loss) and math.isfinite(gnorm)
+            if finite:
+                status = self._accept(x, loss, grad, gnorm)
+                if status is not None:
+                    return status
+                if ftol and previous - self.loss <= ftol * max(abs(previous), abs(self.loss), 1.0):
+                    return "ftol"
+                if guard is None or not guard.stalled(self.iterate):
+                    continue
+            if guard is None or guard.retunes == _MAX_RETUNES:
+                if not finite:
+                    return "diverged"
+                continue
+            self.x, self.loss, self.grad, self.gnorm = guard.best
+            self.optimizer = self._calibrate(safety=guard.next_safety(diverged=not finite))
+            state, update = self.optimizer.init(self.x), self.optimizer.update
+        return "maxiter"
+
+    def _advance(self, update, state):
+        """One iteration: a step (or an epoch of mini-batch steps) and the loss and gradient after it."""
+        if self.batches is not None:
+            return self._epoch(update, state)
+        step, state = update(self.grad, state, self.x)
+        x = self.x + step
+        loss, grad = self.value_and_grad(x, *self.args)
+        self.nfev += 1
+        return x, state, loss, grad
+
+    def _search(self, update, state):
+        """One step scaled by a strong Wolfe line search (full batch): the optimizer proposes, the search scales.
+
+        When the search finds no decrease, the optimizer starts over from a fresh
+        state at the current point (for quasi-Newton methods: steepest descent) and
+        the search tries once more before the run ends with "no_decrease".
+        """
+        step, state = update(self.grad, state, self.x)
+        try:
+            x, loss, grad = wolfe_search(self._evaluate, self.x, self.loss, self.grad, step, self.c2)
+        except SearchFailed as failed:
+            if failed.status != "no_decrease":
+                raise
+            step, state = update(self.grad, self.optimizer.init(self.x), self.x)
+            x, loss, grad = wolfe_search(self._evaluate, self.x, self.loss, self.grad, step, self.c2)
+        return x, state, loss, grad
+
+    def _evaluate(self, x):
+        self.nfev += 1
+        return self.value_and_grad(x, *self.args)
+
+    @property
+    def iterate(self) -> tuple:
+        return self.x, self.loss, self.grad, self.gnorm
+
+    def _accept(self, x, loss, grad, gnorm) -> str | None:
+        """Make a finite iterate the current one; return a status if the run should end there."""
+        self.x, self.loss, self.grad, self.gnorm = x, float(loss), grad, gnorm
+        self.nit += 1
+        self.history.append(self.loss)
+        self.progress.update(self.loss)
+        if self.callback is not None and self._call_back():
+            return "callback"
+        return "converged" if gnorm <= self.tol else None
+
+    def _epoch(self, update, state):
+        x, state, loss, grad, evaluations = self.batches.run_epoch(self.value_and_grad, self.x, update, state,
+                                                                   self.args)
+        self.nfev += evaluations
+        return x, state, loss, grad
+
+    def _call_back(self) -> bool:
+        try:
+            stop = self.callback(self._result("callback", intermediate=True))
+            return isinstance(stop, (bool, np.bool_)) and bool(stop)
+        except StopIteration:
+            return True
+
+    def _result(self, status: str, intermediate: bool = False) -> OptimizeResult:
+        if intermediate:  # every iteration: read-only views, nothing copied
+            return OptimizeResult(
+                x=self.restore(_read_only(self.x)), fun=self.loss, jac=self.restore(_read_only(self.grad)),
+                nit=self.nit, nfev=self.nfev, success=True, status="running", message="In progress.",
+                history=self.history.view(), optimizer=self.optimizer,
+            )
+        message = STATUS_MESSAGES[status].format(gnorm=self.gnorm, tol=self.tol, maxiter=self.maxiter, nit=self.nit,
+                                                 fun=self.loss, ftol=getattr(self.optimizer, "ftol", 0.0))
+        return OptimizeResult(
+            x=self.restore(self.x.copy()), fun=self.loss, jac=self.restore(self.grad.copy()),
+            nit=self.nit, nfev=self.nfev, success=status in ("converged", "ftol", "callback"), status=status,
+            message=message, history=self.history.view().copy(), optimizer=self.optimizer,
+        )
+
+
+def _inf_norm(grad) -> float:
+    """max |grad|: NaN or inf when the gradient is not finite."""
+    return float(np.abs(grad).max()) if grad.size else 0.0
+
+
