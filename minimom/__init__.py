@@ -11,7 +11,7 @@ import sys as _sys
 
 from .comparison import ComparisonReport, compare
 from .data import RowSum, dot
-from .linear_model import LinearRegression, LogisticRegression, Ridge
+from .linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge
 from .optimize import OptimizeResult, TracingError, minimize
 from .optimizers import (
     Adam,
@@ -33,7 +33,9 @@ __all__ = [
     "ComparisonReport",
     "ConjugateMomentum",
     "Curvature",
+    "ElasticNet",
     "GradientDescent",
+    "Lasso",
     "LinearRegression",
     "LogisticRegression",
     "Momentum",

@@ -5,6 +5,6 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import minimom as mm
 
 
-@parametrize_with_checks([mm.LinearRegression(), mm.Ridge(), mm.LogisticRegression()])
+@parametrize_with_checks([mm.LinearRegression(), mm.Ridge(), mm.LogisticRegression(), mm.Lasso(), mm.ElasticNet()])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
