@@ -81,6 +81,8 @@ def duality_gap(problem, w, residual, gradient, l1, l2, positive) -> float:
         primal = 0.5 * (r_norm2 + l2 * w_norm2) + l1 * float(np.abs(w).sum())
         dual = -0.5 * scale**2 * (r_norm2 + l2 * w_norm2) + scale * r_y
         return primal - dual
+    if positive:  # no dual of this form: the squared projected gradient, zero exactly at the optimum
+        return float(np.sum(np.where(w > 0, xta, np.maximum(xta, 0.0)) ** 2))
     if l2 > 0:
         return r_norm2 + 0.5 * l2 * w_norm2 - r_y + float(xta @ xta) / (2 * l2)
     return float(xta @ xta)
@@ -116,8 +118,8 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
         gradient = problem.gradient(residual)
         gap = duality_gap(problem, w, residual, gradient, l1, l2, positive)
         score = _violations(gradient - l2 * w, w, l1, positive, norms)
-        entering = int(np.sum(score > 0))
-        if gap <= target or (entering == 0 and _exact_everywhere(gradient - l2 * w, w, l1, positive)):
+        entering = int(np.sum((score > 0) & (w == 0)))
+        if gap <= target or _exact_everywhere(gradient - l2 * w, w, l1, positive):
             return w, gap, max(n_iter, 1), True
         if n_iter >= max_iter:
             return w, gap, max(n_iter, 1), False
@@ -149,7 +151,7 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
 def _exact_everywhere(xta, w, l1, positive) -> bool:
     """KKT on every feature up to rounding: ``|x_j^T r - l2 w_j| <= l1`` off the support and ``= l1`` on it."""
     scale = max(l1, float(np.max(np.abs(xta), initial=0.0)), 1e-300)
-    slack = 1e-9 * scale
+    slack = 1e-10 * scale
     nonzero = w != 0
     if positive and np.any(w < 0):
         return False

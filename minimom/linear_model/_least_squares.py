@@ -35,6 +35,8 @@ from ._base import COMMON_CONSTRAINTS, blas_threads, check_data, linear_scores, 
 from ._objectives import LinearObjective, SquaredError
 from ._out_of_core import is_out_of_core
 from ._out_of_core_models import fit_least_squares, lazy_on_dask
+from ._positive import fit_positive
+from ._sparse_models import reject_dask
 from ._whitening import FULL_MAX_FEATURES, minimum_norm, safe_moments, whitening
 
 __all__ = ["LinearRegression", "Ridge"]
@@ -70,7 +72,8 @@ def _gram_solve(X, weights, mean, Yc, penalty):
 class _LeastSquares(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """Least squares with an L2 penalty (one per target), fitted by ``minimize``."""
 
-    _parameter_constraints = {**COMMON_CONSTRAINTS, "max_iter": [Interval(numbers.Integral, 0, None, closed="left")]}
+    _parameter_constraints = {**COMMON_CONSTRAINTS, "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
+                              "positive": ["boolean"]}
 
     def _alphas(self, n_targets: int) -> np.ndarray:
         return np.zeros(n_targets)
@@ -78,6 +81,12 @@ class _LeastSquares(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None):
         """Fit the model; ``X`` dense or sparse, ``y`` with one column per target. Returns ``self``."""
         self._validate_params()
+        if self.positive:  # a constrained problem: the working-set NNLS of the sparse models (see _positive)
+            reject_dask(self, X)
+            X, y, dtype = check_data(self, X, y, y_numeric=True, multi_output=True)
+            with blas_threads(X):
+                alphas = self._alphas(1 if y.ndim == 1 else y.shape[1])
+                return fit_positive(self, X, y, dtype, sample_weight, alphas)
         if is_out_of_core(X):  # a dask array or a memmap: fitted chunk by chunk (see _out_of_core)
             return fit_least_squares(self, X, y, sample_weight)
         X, y, dtype = check_data(self, X, y, y_numeric=True, multi_output=True)
@@ -186,6 +195,10 @@ class LinearRegression(_LeastSquares):
         whitened, unit-target-scale, weight-averaged) objective is ``<= tol``.
     verbose : bool, default=False
         Show progress.
+    positive : bool, default=False
+        Constrain the coefficients to be ``>= 0``: non-negative least squares (scikit-learn calls
+        ``scipy.optimize.nnls``), solved by the working-set active-set solver of :class:`minimom.Lasso`
+        (``optimizer`` is then unused; ``n_iter_`` counts its epochs; ``loss_curve_`` is empty).
 
     Attributes
     ----------
@@ -220,7 +233,8 @@ class LinearRegression(_LeastSquares):
     _ravel_single_target = False
 
     def __init__(self, *, fit_intercept: bool = True, optimizer=None, max_iter: int = 5000, tol: float = 1e-12,
-                 verbose: bool = False):
+                 verbose: bool = False, positive: bool = False):
+        self.positive = positive
         self.fit_intercept = fit_intercept
         self.optimizer = optimizer
         self.max_iter = max_iter
@@ -235,7 +249,7 @@ class Ridge(_LeastSquares):
     ----------
     alpha : float >= 0 or array of shape (n_targets,), default=1.0
         Strength of the L2 penalty; an array gives one per target, as in scikit-learn.
-    fit_intercept, optimizer, max_iter, tol, verbose
+    fit_intercept, optimizer, max_iter, tol, verbose, positive
         As in :class:`LinearRegression` (``max_iter >= 1``, as scikit-learn's Ridge).
 
     Attributes
@@ -248,11 +262,13 @@ class Ridge(_LeastSquares):
         **COMMON_CONSTRAINTS,
         "alpha": [Interval(numbers.Real, 0, None, closed="left"), "array-like"],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "positive": ["boolean"],
     }
     _ravel_single_target = True
 
     def __init__(self, alpha: float = 1.0, *, fit_intercept: bool = True, optimizer=None, max_iter: int = 5000,
-                 tol: float = 1e-12, verbose: bool = False):
+                 tol: float = 1e-12, verbose: bool = False, positive: bool = False):
+        self.positive = positive
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.optimizer = optimizer

@@ -29,6 +29,8 @@ from ._base import COMMON_CONSTRAINTS, blas_threads, check_data, linear_scores, 
 from ._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss, _sum_zero_basis
 from ._out_of_core import is_out_of_core
 from ._out_of_core_models import fit_logistic, lazy_on_dask
+from ._sparse_logistic import fit_l1_logistic, is_l1, resolve_penalty
+from ._sparse_models import reject_dask
 from ._whitening import (
     FULL_MAX_FEATURES,
     _round_length,
@@ -57,6 +59,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     ----------
     C : float > 0, default=1.0
         Inverse strength of the penalty; ``np.inf`` means no penalty.
+    l1_ratio : float in [0, 1], default=0.0
+        The L1 share of the penalty: ``C * sum(log-loss) + (1 - l1_ratio)/2 ||W||^2 + l1_ratio ||W||_1``
+        (scikit-learn 1.8+'s parametrisation). ``l1_ratio > 0`` is fitted by proximal Newton on working sets
+        (see :mod:`minimom.linear_model._prox_newton`): the stopping rule is then the largest violation of the
+        optimality conditions of the objective divided by ``C * sum(sample_weight)``, ``<= tol``.
     fit_intercept : bool, default=True
     class_weight : dict, "balanced" or None, default=None
         Multiplies the sample weights per class, as in scikit-learn.
@@ -73,6 +80,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     warm_start : bool, default=False
         Start from the previous fit's ``coef_`` and ``intercept_`` when their
         shapes fit the new data, as in scikit-learn.
+    penalty : {"l1", "l2", "elasticnet", None}, deprecated
+        Read as scikit-learn 1.9 reads it (with its FutureWarning): ``"l2"`` is ``l1_ratio=0``, ``"l1"`` is
+        ``l1_ratio=1``, ``"elasticnet"`` uses ``l1_ratio``, ``None`` is ``C=np.inf``.
 
     Attributes
     ----------
@@ -97,11 +107,16 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
         "warm_start": ["boolean"],
+        "l1_ratio": [Interval(numbers.Real, 0, 1, closed="both"), None],
+        "penalty": [StrOptions({"l1", "l2", "elasticnet", "deprecated"}), None],
     }
 
-    def __init__(self, *, C: float = 1.0, fit_intercept: bool = True, class_weight=None, optimizer=None,
-                 max_iter: int = 5000, tol: float = 1e-12, verbose: bool = False, warm_start: bool = False):
+    def __init__(self, *, C: float = 1.0, l1_ratio: float | None = 0.0, fit_intercept: bool = True,
+                 class_weight=None, optimizer=None, max_iter: int = 5000, tol: float = 1e-12, verbose: bool = False,
+                 warm_start: bool = False, penalty="deprecated"):
         self.C = C
+        self.l1_ratio = l1_ratio
+        self.penalty = penalty
         self.fit_intercept = fit_intercept
         self.class_weight = class_weight
         self.optimizer = optimizer
@@ -116,13 +131,22 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None):
         """Fit the model on dense or sparse ``X``. Returns ``self``."""
         self._validate_params()
+        C, l1_ratio = resolve_penalty(self)
+        if is_l1(C, l1_ratio):  # an L1 part: proximal Newton on working sets (see _sparse_logistic)
+            if self.optimizer is not None:
+                raise ValueError(f"LogisticRegression(l1_ratio={l1_ratio}, optimizer={self.optimizer!r}): an L1 "
+                                 f"penalty is fitted by proximal Newton on working sets; leave optimizer=None.")
+            reject_dask(self, X)
+            X, y, dtype = check_data(self, X, y)
+            with blas_threads(X):
+                return fit_l1_logistic(self, X, y, dtype, sample_weight, C, l1_ratio)
         if is_out_of_core(X):  # a dask array or a memmap: fitted chunk by chunk (see _out_of_core)
             return fit_logistic(self, X, y, sample_weight)
         X, y, dtype = check_data(self, X, y)
         with blas_threads(X):
-            return self._fit(X, y, dtype, sample_weight)
+            return self._fit(X, y, dtype, sample_weight, C)
 
-    def _fit(self, X, y, dtype, sample_weight):
+    def _fit(self, X, y, dtype, sample_weight, C):
         check_classification_targets(y)
         encoder = LabelEncoder()
         labels = encoder.fit_transform(y)
@@ -140,7 +164,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                                              sample_weight=sample_weight)
             sample_weight = sample_weight * per_class[labels]
         weights, sw_sum = normalized_weights(sample_weight, X)
-        penalty = 0.0 if math.isinf(self.C) else 1.0 / (self.C * sw_sum)
+        penalty = 0.0 if math.isinf(C) else 1.0 / (C * sw_sum)
         binary = n_classes == 2
         curvature = 0.25 if binary else 1.0 / n_classes  # the loss's curvature at zero
         basis = np.ones((1, 1)) if binary else _sum_zero_basis(n_classes)
