@@ -1,4 +1,4 @@
-"""``positive=True``: LinearRegression against scipy's nnls and scikit-learn; Ridge against nnls on the augmented system."""
+"""``positive=True``: LinearRegression against scipy's nnls and scikit-learn; Ridge against nnls, augmented."""
 
 import numpy as np
 import pytest
