@@ -174,7 +174,7 @@ def sklearn_objective(estimator, X, y, sample_weight=None, coef=None, intercept=
             return float(data)
         return float(0.5 * (1 - l1_ratio) * np.sum(coef**2) + l1_ratio * np.sum(np.abs(coef)) + C * data)
     residual = np.asarray(y, dtype=float).reshape(len(y), -1) - scores
-    if isinstance(estimator, ElasticNet):  # 1/(2 sum(s)) sum s r^2 + alpha l1_ratio |w|_1 + alpha (1 - l1_ratio)/2 |w|^2
+    if isinstance(estimator, ElasticNet):  # scikit-learn's 1/(2n) scale
         l1_ratio = 1.0 if isinstance(estimator, Lasso) else estimator.l1_ratio
         penalty = estimator.alpha * (l1_ratio * np.sum(np.abs(coef)) + 0.5 * (1 - l1_ratio) * np.sum(coef**2))
         return float(np.sum(weights[:, None] * residual**2) / (2 * weights.sum()) + penalty)
