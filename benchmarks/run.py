@@ -26,6 +26,7 @@ from scipy.special import expit
 from sklearn import datasets
 from sklearn import linear_model as sk
 from sklearn.preprocessing import StandardScaler
+from sparse_models import bench_sparse  # section j (issue 19), a module of its own
 from timing import median_times  # interleaved repeats, medians
 from user_losses import bench_user_losses  # section f, a module of its own (benchmarks/ is on sys.path)
 
@@ -261,6 +262,7 @@ SECTIONS = {
     "g_callback": bench_callback,
     "h_estimator_speed": bench_estimator_speed,
     "i_dask_fit": bench_dask_fit,
+    "j_sparse": bench_sparse,
 }
 
 

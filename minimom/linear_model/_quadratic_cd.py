@@ -1,4 +1,4 @@
-"""Coordinate descent on a small penalized quadratic, with Anderson extrapolation and an exact polish.
+"""A small penalized quadratic solved exactly: coordinate descent plus active-set Newton steps.
 
 The sparse models reduce every fit to subproblems of the form
 
@@ -6,16 +6,18 @@ The sparse models reduce every fit to subproblems of the form
 
 on a working set of a few hundred coordinates at most, with ``G`` a (weighted,
 centred) Gram matrix formed once per subproblem. One coordinate update then
-costs O(k) with ``k`` the working-set size, whatever the number of samples:
-the per-sample work is one BLAS product per subproblem.
+costs O(k) with ``k`` the working-set size, whatever the number of samples.
 
-Three pieces, all plain numpy (no compiled code of ours):
+Two pieces, plain numpy and scipy (no compiled code of ours):
 
-- cyclic coordinate descent (Friedman et al., 2010) on ``G`` with ``q = c - (G + l2 I) w`` kept up to date;
-- Anderson extrapolation of the last 5 epochs (as skglm and celer do), kept only when it lowers the objective;
-- an exact *polish*: once the signs are stable, the optimality conditions on the support ``S`` are the
-  linear system ``(G_SS + l2 I) w_S = c_S - l1_S sign(w_S)``. Solving it and checking the signs and
-  ``|q_j| <= l1_j`` off the support proves optimality to machine precision in one ``|S|^3`` solve.
+- cyclic coordinate descent (Friedman et al., 2010) on ``G`` with ``q = c - (G + l2 I) w`` kept up to
+  date: it lets features enter (at most ``cap`` per epoch, halved whenever features had to leave again);
+- active-set Newton steps (feature-sign search, Lee et al., 2007): on the support ``S`` with the signs of
+  ``w``, the optimality conditions are the linear system ``(G_SS + l2 I) w_S = c_S - l1_S sign(w_S)``.
+  Its solution is taken when the signs agree, and then checking ``|q_j| <= l1_j`` off the support proves
+  optimality to machine precision (the *polish*); otherwise the step stops where the first coordinate
+  crosses zero. A singular ``G_SS`` (more features than the data's rank) is handled through its
+  eigendecomposition. No step raises the objective.
 """
 
 from __future__ import annotations
@@ -23,16 +25,19 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
-_ANDERSON_DEPTH = 5  # epochs between extrapolations (skglm's default)
-_KKT_SLACK = 1e-10
-_RANK_TOLERANCE = 4 * np.finfo(float).eps  # relative slack on |q_j| <= l1_j when checking a polished point
+_KKT_SLACK = 1e-10  # relative slack on |q_j| <= l1_j when checking a polished point
+_RANK_TOLERANCE = 4 * np.finfo(float).eps
 
 
-def soft_threshold_epochs(H, q, w, l1, diag, positive, epochs):
-    """``epochs`` cyclic passes of coordinate descent, updating ``w`` and ``q = c - H w`` in place."""
+def soft_threshold_epochs(H, q, w, l1, diag, positive, epochs, order=None):
+    """``epochs`` cyclic passes of coordinate descent over ``order`` (default: all coordinates).
+
+    ``w`` and ``q = c - H w`` are updated in place.
+    """
     l1, diag, positive = l1.tolist(), diag.tolist(), positive.tolist()
+    order = range(len(diag)) if order is None else order.tolist()
     for _ in range(epochs):
-        for j in range(len(diag)):
+        for j in order:
             d = diag[j]
             if d <= 0.0:
                 continue
@@ -134,24 +139,18 @@ def newton_step(H, c, w, l1, positive):
         exact = not np.any(off > l1[rest] * (1 + _KKT_SLACK) + 1e-14 * np.max(np.abs(c)))
     new[support] = moved
     before = objective(H, c, w, l1)
-    if objective(H, c, new, l1) > before + 1e-13 * (abs(before) + 1e-300):
+    after = objective(H, c, new, l1)
+    if after > before + 1e-13 * (abs(before) + 1e-300):
         return w, False, False
+    if step < t_max and t_max == 1.0:
+        # The full step with the coordinates that changed sign set to zero (a projected Newton step) often
+        # removes all the wrong features at once: taken when it is lower still.
+        projected = np.zeros_like(w)
+        full = current + direction
+        projected[support] = np.where(bounded & (full * signs <= 0), 0.0, full)
+        if objective(H, c, projected, l1) < after:
+            return projected, False, True
     return new, exact, step < t_max
-
-
-def _anderson(iterates):
-    """Anderson extrapolation of the last iterates (the affine combination with the smallest residual)."""
-    W = np.asarray(iterates)
-    U = np.diff(W, axis=0)
-    gram = U @ U.T
-    try:
-        z = np.linalg.solve(gram + 1e-12 * np.trace(gram) * np.eye(len(gram)), np.ones(len(gram)))
-    except np.linalg.LinAlgError:
-        return None
-    if not np.all(np.isfinite(z)) or z.sum() == 0:
-        return None
-    coefficients = z / z.sum()
-    return coefficients @ W[1:]
 
 
 def solve(G, c, w, l1, l2, positive, tol, max_epochs):
@@ -165,16 +164,28 @@ def solve(G, c, w, l1, l2, positive, tol, max_epochs):
     """
     H = G + l2 * np.eye(len(c)) if l2 else G
     diag = H.diagonal().copy()
-    epochs = 0
+    free = (l1 == 0) & ~positive
+    epochs, cap = 0, len(c)
     while epochs < max_epochs:
+        crossings = 0
         for _ in range(len(c) + 1):  # Newton steps while coordinates leave the support
             w, exact, crossed = newton_step(H, c, w, l1, positive)
             if exact:
                 return w, max(epochs, 1), True
             if not crossed:
                 break
+            crossings += 1
+        # Features that had to leave again mean too many entered at once (typically more than the rank of the
+        # data): let fewer in per epoch; none leaving lets more in.
+        cap = max(1, cap // 2) if crossings else min(len(c), 2 * cap)
         q = c - H @ w
-        soft_threshold_epochs(H, q, w, l1, diag, positive, 1)
+        outside = (w == 0) & ~free
+        violation = np.where(positive, q, np.abs(q)) - l1
+        candidates = np.flatnonzero(outside & (violation > 0))
+        if len(candidates) > cap:
+            candidates = candidates[np.argpartition(-violation[candidates], cap - 1)[:cap]]
+        order = np.union1d(np.flatnonzero(~outside), candidates)
+        soft_threshold_epochs(H, q, w, l1, diag, positive, 1, order)
         epochs += 1
         if kkt_violation(q, w, l1, positive) <= tol:
             break
