@@ -147,6 +147,7 @@ class _Run:
 
     def result(self) -> OptimizeResult:
         # Overflow and NaN are expected in a diverging run, which is detected and reported.
+        status = None
         with np.errstate(over="ignore", invalid="ignore"):
             try:
                 if not (math.isfinite(self.loss) and math.isfinite(self.gnorm)):
@@ -162,7 +163,7 @@ class _Run:
             except KeyboardInterrupt:
                 status = "interrupted"
             finally:
-                self.progress.close()
+                self.progress.close(status)
         return self._result(status)
 
     def _loop(self) -> str:
