@@ -1,4 +1,4 @@
-"""``scipy_method``: minimom's default under scipy's own call, ``scipy.optimize.minimize(..., method=mm.scipy_method)``."""
+"""``scipy_method``: minimom's default under scipy's own call, ``scipy.optimize.minimize(..., method=...)``."""
 
 from __future__ import annotations
 
