@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -104,9 +105,12 @@ def scipy_method(fun: Callable, x0: Any, args: tuple = (), jac: Any = None, hess
     gtol = options.get("gtol", options.get("tol", 1e-5))
     stopped, wrapped = _wrap_callback(callback)
     counter = _Counter(fun)
-    keywords = dict(optimizer=optimizer, maxiter=options.get("maxiter", 15000), tol=gtol, callback=wrapped,
+    maxiter = options.get("maxiter", 15000)
+    maxiter = math.ceil(maxiter) if isinstance(maxiter, float) and math.isfinite(maxiter) else maxiter  # as scipy
+    keywords = dict(optimizer=optimizer, maxiter=maxiter, tol=gtol, callback=wrapped,
                     batch_size=None, random_state=None, verbose=bool(options.get("disp", False)))
-    if _has_bounds(bounds):
+    bounds = _checked_bounds(bounds, x0.size)
+    if bounds is not None:
         keywords["bounds"] = bounds  # passed through once minimize takes them
     run = _run(counter, x0, args, jac, keywords)
     result = run.result()
@@ -127,19 +131,32 @@ def _check_constraints(constraints):
                          "use method='SLSQP', 'trust-constr' or 'COBYQA' for general constraints.")
 
 
-def _has_bounds(bounds) -> bool:
-    """Whether ``bounds`` bound anything (``None`` pairs and infinite limits do not)."""
+def _checked_bounds(bounds, n: int):
+    """scipy's bounds (pairs or ``Bounds``) checked as scipy checks them; ``None`` if they bound nothing."""
     if bounds is None:
-        return False
+        return None
     if hasattr(bounds, "lb") and hasattr(bounds, "ub"):
-        limits = [np.asarray(bounds.lb, dtype=float), np.asarray(bounds.ub, dtype=float)]
+        lower, upper = bounds.lb, bounds.ub
     else:
-        limits = [np.asarray([np.nan if v is None else v for pair in bounds for v in pair], dtype=float)]
-    finite = [np.isfinite(limit).any() for limit in limits]
-    if any(finite) and "bounds" not in inspect.signature(minimize).parameters:
+        pairs = list(bounds)
+        if len(pairs) != n:
+            raise ValueError("The number of bounds is not compatible with the length of `x0`.")
+        lower = [-np.inf if pair[0] is None else pair[0] for pair in pairs]
+        upper = [np.inf if pair[1] is None else pair[1] for pair in pairs]
+    try:
+        lower, upper = (np.broadcast_to(np.asarray(limit, dtype=float), (n,)) for limit in (lower, upper))
+    except ValueError as err:
+        raise ValueError("The number of bounds is not compatible with the length of `x0`.") from err
+    if np.any(upper < lower):
+        raise ValueError("An upper bound is less than the corresponding lower bound.")
+    if not (np.isfinite(lower).any() or np.isfinite(upper).any()):
+        return None
+    if "bounds" not in inspect.signature(minimize).parameters:
         raise NotImplementedError("bounds are not yet supported by this version of minimom; use "
                                   "method='L-BFGS-B' for bound constraints.")
-    return any(finite)
+    from scipy.optimize import Bounds
+
+    return Bounds(lower, upper)
 
 
 def _run(fun, x0, args, jac, keywords):
@@ -158,26 +175,34 @@ def _run(fun, x0, args, jac, keywords):
         warnings.warn(f"{str(err).split(':')[0]}, so the gradient is taken by central finite differences "
                       "('3-point'; scipy takes them for jac=None too). Give the gradient with jac= for exact steps.",
                       OptimizeWarning, stacklevel=4)
-        fun.calls = 0
         return _start(fun, x0, args, jac=_finite_differences(fun, "3-point"), **keywords)
 
 
 class _Counter:
-    """``fun``, counting its calls (scipy's ``nfev``) when finite differences call it beyond the loop."""
+    """``fun``, counting its calls (scipy's ``nfev``); a plain array equal to the last one gets the last value.
+
+    So a point is evaluated once, as scipy promises: finite differences ask for ``fun``
+    at the point just evaluated, and a failed autograd trace is retried by finite differences.
+    """
 
     def __init__(self, fun):
-        self.fun, self.calls = fun, 0
+        self.fun, self.calls, self.last = fun, 0, None
 
     def __call__(self, x, *args):
+        if type(x) is np.ndarray and self.last is not None and np.array_equal(x, self.last[0]):
+            return self.last[1]
         self.calls += 1
-        return self.fun(x, *args)
+        value = self.fun(x, *args)
+        if type(x) is np.ndarray:
+            self.last = (x.copy(), value)
+        return value
 
 
 def _finite_differences(fun, method: str):
     from scipy.optimize._numdiff import approx_derivative
 
     def jac(x, *args):
-        return approx_derivative(fun, x, method=method, args=args)
+        return approx_derivative(fun, x, method=method, args=args, f0=fun(x, *args))  # f0: the cached value
 
     return jac
 

@@ -292,3 +292,43 @@ def test_scipy_method_disp_prints(capsys, monkeypatch):
         warnings.simplefilter("error")
         minimize(autograd_rosen, X0, method=mm.scipy_method, options={"disp": True})
     assert "stopped after" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bounds, match", [
+    ([(0, 1)] * 3, "The number of bounds is not compatible with the length of `x0`."),
+    ([(0, 1), (2, 1), (None, None), (0, None)], "An upper bound is less than the corresponding lower bound."),
+])
+def test_scipy_method_checks_bounds_as_lbfgsb(bounds, match):
+    for method in ("L-BFGS-B", mm.scipy_method):
+        with pytest.raises(ValueError, match=match):
+            minimize(rosen, X0, jac=rosen_der, method=method, bounds=bounds)
+
+
+def test_scipy_method_unbounded_bounds_are_no_bounds(lbfgsb):
+    res = minimize(rosen, X0, jac=rosen_der, method=mm.scipy_method, bounds=[(None, None)] * 4, tol=1e-10)
+    np.testing.assert_allclose(res.x, lbfgsb.x, atol=1e-6)
+
+
+def test_scipy_method_maxiter_may_be_a_float_as_in_scipy():
+    ref = minimize(rosen, X0, jac=rosen_der, method="L-BFGS-B", options={"maxiter": 2.5})
+    res = minimize(rosen, X0, jac=rosen_der, method=mm.scipy_method, options={"maxiter": 2.5})
+    assert res.nit == ref.nit == 3 and res.status == ref.status == 1
+
+
+def test_scipy_method_counts_and_never_repeats_evaluations():
+    """nfev is the number of calls of fun, and no point is evaluated twice in a row (scipy's promises)."""
+    calls, points = [], []
+
+    def fun(x):
+        calls.append(1)  # every call, the failed autograd trace's included
+        if type(x) is np.ndarray:
+            points.append(x.copy())
+        return untraceable_rosen(x)
+
+    with pytest.warns(OptimizeWarning):
+        res = minimize(fun, X0, method=mm.scipy_method)
+    assert res.nfev == len(calls) == len(points) + 1  # + the trace that failed
+    assert not any(np.array_equal(a, b) for a, b in zip(points, points[1:]))
+    calls.clear()
+    res = minimize(fun, X0, jac=rosen_der, method=mm.scipy_method)
+    assert res.nfev == res.njev == len(calls)
