@@ -18,7 +18,18 @@ import re
 from collections import Counter
 
 # (test-name regex, message regex, reason): an exercised failure matching both is L-BFGS-B internals.
-RULES: list[tuple[str, str, str]] = []
+RULES: list[tuple[str, str, str]] = [
+    (r"test_l_bfgs_b_maxiter", r"STOP: TOTAL NO\. OF ITERATIONS REACHED LIMIT",
+     "L-BFGS-B's own message text (nit, x, fun, status 1 and success, checked before it, agree)"),
+    (r"test_minimize_l_bfgs_maxls", r"assert not True",
+     "maxls=1, L-BFGS-B's line-search budget, expected to make Rosenbrock fail; minimom's search has its own "
+     "budget (the option draws 'Unknown solver options: maxls') and converges"),
+]
+# Known real gaps, given a shared reason (they stay real gaps).
+GAPS: list[tuple[str, str, str]] = [
+    (r".", r"NotImplementedError: bounds are not yet supported",
+     "bounds: minimize has no bounds= yet (issue 22's composite part); scipy_method passes them on once it has"),
+]
 
 
 def classify(nodeid: str, outcome: str, message: str, exercised: bool) -> tuple[str, str]:
@@ -32,6 +43,9 @@ def classify(nodeid: str, outcome: str, message: str, exercised: bool) -> tuple[
     for test, text, reason in RULES:
         if re.search(test, name) and re.search(text, message, re.S):
             return "L-BFGS-B internals", reason
+    for test, text, reason in GAPS:
+        if re.search(test, name) and re.search(text, message, re.S):
+            return "real gap", reason
     return "real gap", message
 
 
@@ -46,11 +60,14 @@ def classified(results: dict) -> list[dict]:
 CLASSES = ("passed", "real gap", "L-BFGS-B internals", "not exercised", "skipped or xfailed by scipy")
 
 
+def counts(rows: list[dict]) -> dict[str, int]:
+    found = Counter(row["category"] for row in rows)
+    return {name: found.get(name, 0) for name in CLASSES}
+
+
 def summary_text(rows: list[dict]) -> str:
-    counts = Counter(row["category"] for row in rows)
-    lines = [f"{name}: {counts.get(name, 0)}" for name in CLASSES]
-    gaps = [row for row in rows if row["category"] == "real gap"]
-    lines += [f"  real gap: {row['nodeid']}: {row['reason'][:200]}" for row in gaps]
-    internals = [row for row in rows if row["category"] == "L-BFGS-B internals"]
-    lines += [f"  internals: {row['nodeid']}: {row['reason']}" for row in internals]
+    lines = [f"{name}: {n}" for name, n in counts(rows).items()]
+    for category in ("real gap", "L-BFGS-B internals"):
+        reasons = Counter(row["reason"][:300] for row in rows if row["category"] == category)
+        lines += [f"  {category}, {n}: {reason}" for reason, n in reasons.most_common()]
     return "\n".join(lines)
