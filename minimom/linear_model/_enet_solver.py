@@ -139,7 +139,8 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
         w_ws = w[columns]
         c = gradient[columns] + G @ w_ws
         # Solve the subproblem well below what still violates outside it (celer's rule), exactly when nothing does.
-        rest = score[outside] * norms[outside]
+        xta = gradient - l2 * w
+        rest = ((xta if positive else np.abs(xta)) - l1)[outside & (norms > 0)]
         inner_tol = 0.3 * float(np.max(rest, initial=0.0))
         w_ws, epochs, _ = _quadratic_cd.solve(G, c, w_ws.copy(), np.full(len(columns), l1), l2,
                                                positive_mask[columns], inner_tol, max_iter - n_iter)
