@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_quick_benchmark_produces_every_row(tmp_path):
     output = tmp_path / "results.json"
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--output", str(output)],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     results = json.loads(output.read_text())
     for section in ["a_quadratics", "b_estimators", "c_gradient_cost", "d_torch", "e_minibatch", "f_user_losses",
