@@ -83,8 +83,8 @@ def duality_gap(problem, w, residual, gradient, l1, l2, positive) -> float:
         return primal - dual
     if positive:  # no dual of this form: the squared projected gradient, zero exactly at the optimum
         return float(np.sum(np.where(w > 0, xta, np.maximum(xta, 0.0)) ** 2))
-    if l2 > 0:
-        return r_norm2 + 0.5 * l2 * w_norm2 - r_y + float(xta @ xta) / (2 * l2)
+    if l2 > 0:  # a ridge: scikit-learn's formulation B, with X^T r (not X^T r - l2 w)
+        return r_norm2 + 0.5 * l2 * w_norm2 - r_y + float(gradient @ gradient) / (2 * l2)
     return float(xta @ xta)
 
 

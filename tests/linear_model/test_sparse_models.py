@@ -53,6 +53,7 @@ def check_agrees(ours, ref, tolerance=TIGHT):
 
 
 MODELS = [("Lasso", {}), ("ElasticNet", {"l1_ratio": 0.3}), ("ElasticNet", {"l1_ratio": 0.9}),
+          ("ElasticNet", {"l1_ratio": 0.0}),
           ("Lasso", {"positive": True}), ("ElasticNet", {"l1_ratio": 0.5, "positive": True})]
 
 
@@ -169,3 +170,15 @@ def test_optimizer_other_than_none_is_refused(diabetes):
     X, y = diabetes
     with pytest.raises(ValueError, match="leave optimizer=None"):
         mm.Lasso(optimizer=mm.Momentum()).fit(X, y)
+
+
+def test_l1_ratio_zero_with_sample_weights_is_ridge():
+    # scikit-learn's test_enet_ridge_consistency: ElasticNet(l1_ratio=0, alpha=a / sum(sw)) is Ridge(alpha=a).
+    rng = np.random.RandomState(42)
+    X, y = datasets.make_regression(n_samples=300, n_features=100, effective_rank=10, n_informative=50,
+                                    random_state=rng)
+    weights = rng.uniform(low=0.01, high=10, size=X.shape[0])
+    ridge = sk.Ridge(alpha=1.0, solver="svd").fit(X, y, sample_weight=weights)
+    enet = mm.ElasticNet(alpha=1.0 / weights.sum(), l1_ratio=0.0).fit(X, y, sample_weight=weights)
+    np.testing.assert_allclose(enet.coef_, ridge.coef_, rtol=5e-7, atol=3e-11)
+    assert enet.intercept_ == pytest.approx(ridge.intercept_, abs=1e-9)
