@@ -131,7 +131,7 @@ def _first_evaluation(flat_fun, x, args):
     if detached and _depends_on_x(flat_fun, x, args, value):
         why = "the loss came back as a plain number, cut off from the parameters"
         raise TracingError(_TRACING_HELP.format(why=why))
-    grad = vjp(np.ones_like(value, dtype=float) if np.ndim(value) else 1.0)
+    grad = vjp(np.ones_like(value, dtype=float) if np.ndim(value) else np.float64(1.0))  # has .shape
     grad = np.asarray(grad)
     if grad.dtype == object:
         raise TracingError(_TRACING_HELP.format(why="the gradient came back as an object array"))
