@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import numbers
+import threading
 import warnings
 
 import numpy as np
@@ -38,15 +39,51 @@ def _threadpool_controller():
     return ThreadpoolController()
 
 
+class _BlasPin:
+    """One pin of BLAS to a single thread, shared by every fit that runs at the same time.
+
+    A process-wide counter under a lock: the first fit in pins BLAS (remembering the limits it found),
+    fits that start meanwhile join the pin, and the last one out restores the limits the first one found.
+    """
+
+    def __init__(self):
+        self.lock, self.count, self.limiter = threading.Lock(), 0, None
+
+    @contextlib.contextmanager
+    def __call__(self):
+        with self.lock:
+            if self.count == 0:
+                self.limiter = _threadpool_controller().limit(limits=1, user_api="blas")
+            self.count += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.count -= 1
+                if self.count == 0:
+                    self.limiter.restore_original_limits()
+                    self.limiter = None
+
+
+_blas_pin = _BlasPin()
+
+
 def blas_threads(X):
     """A context that pins BLAS to one thread while fitting small data, else does nothing.
 
     A fit makes many small matrix-vector products; on small data BLAS threads
     cost more to wake than they save, and on a busy machine they stall every step.
+
+    Thread-safe by a process-wide counter under a lock (BLAS thread counts are
+    process-wide: there is no per-thread setting): the first small fit in pins
+    BLAS to one thread, fits that start while it runs join that pin, and the last
+    one out restores the limits that the first one found. So concurrent fits in a
+    thread pool never leave BLAS pinned, and never unpin it under a running fit.
+    While a small fit runs, BLAS is on one thread for the whole process.
     """
     if X.shape[0] * X.shape[1] >= _SMALL_DATA:
         return contextlib.nullcontext()
-    return _threadpool_controller().limit(limits=1, user_api="blas")
+    return _blas_pin()
 
 
 def check_data(estimator, X, y, **kwargs):
