@@ -218,6 +218,8 @@ class _Run:
             self.x, self.loss, self.grad, self.gnorm = guard.best
             self.optimizer = self._calibrate(safety=guard.next_safety(diverged=not finite))
             state, update = self.optimizer.init(self.x), self.optimizer.update
+        if guard is not None and guard.best[1] < self.loss:  # a self-tuned run that climbed back up keeps its best
+            self.x, self.loss, self.grad, self.gnorm = guard.best
         return "maxiter"
 
     def _advance(self, update, state):

@@ -162,3 +162,22 @@ def test_a_keyboard_interrupt_anywhere_after_the_start_gives_a_result():
     res, _ = _run_with_interrupt_at(lines + 1)  # past the end: the run ends as it would have
     assert res.status == "converged"
     np.testing.assert_allclose(res.x, [1.0, 1.0])
+
+
+# a self-tuned run that climbs back up keeps its best iterate (item 3) ---------------------------------------------
+def test_a_self_tuned_run_that_climbs_ends_at_its_lowest_iterate():
+    # Fails before the fix: log cosh tuned at x0 = 5 (curvature sech^2(5) = 1.8e-4) overshoots to |x| ~ 100 and
+    # stays there, finite; at maxiter it returned x = -115 with loss 115, far above the loss 4.3 at x0.
+    def loss(x):
+        return anp.sum(anp.log(anp.cosh(x)))
+
+    x0 = np.array([5.0])
+    res = mm.minimize(loss, x0, optimizer=mm.TunedMomentum(), maxiter=50)
+    assert res.status == "maxiter" and not res.success and res.nit == 50
+    assert res.fun == pytest.approx(np.log(np.cosh(5.0)), rel=1e-12) and res.fun <= np.min(res.history)
+    np.testing.assert_array_equal(res.x, x0)  # nothing lost: the start was the lowest point seen
+    assert np.max(np.abs(res.jac)) == pytest.approx(np.tanh(5.0), rel=1e-12)  # the gradient at the returned x
+    assert f"{np.tanh(5.0):.3g}" in res.message  # the message speaks of the returned point
+    longer = mm.minimize(loss, x0, optimizer=mm.TunedMomentum(), maxiter=2000)  # re-tuned after the stall
+    assert longer.status == "converged"
+    np.testing.assert_allclose(longer.x, 0.0, atol=1e-6)  # the analytic minimum
