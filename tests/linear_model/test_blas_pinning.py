@@ -32,7 +32,7 @@ def two_blas_threads():
     found = _blas_threads()
     if not found or min(found) < 2:
         pytest.skip(f"BLAS runs on {found or 'no'} thread(s) here: a pin to one would not be visible")
-    yield
+    yield found
     assert _blas_threads() == found
 
 
@@ -53,7 +53,9 @@ def _in_thread(target):
 def test_a_fit_that_starts_under_anothers_pin_neither_unpins_it_nor_leaves_it(two_blas_threads):
     # Fails before the fix: the first fit out restored 2 under the second (seen: {2}), and the second fit out
     # "restored" the 1 it had found, leaving BLAS pinned for the whole process (after: {1}).
-    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    with blas_threads(SMALL):  # a fit in the main thread first: threadpoolctl's "controlling thread" then
+        pass
+    a_in, b_in, a_out, b_out = (threading.Event() for _ in range(4))
     seen = {}
 
     def first():
@@ -62,6 +64,7 @@ def test_a_fit_that_starts_under_anothers_pin_neither_unpins_it_nor_leaves_it(tw
             assert b_in.wait(10)
             seen["both in"] = _blas_threads()
         a_out.set()
+        assert b_out.wait(10)  # alive while the second restores: the last out need not be the first in
 
     def second():
         assert a_in.wait(10)
@@ -69,13 +72,16 @@ def test_a_fit_that_starts_under_anothers_pin_neither_unpins_it_nor_leaves_it(tw
             b_in.set()
             assert a_out.wait(10)
             seen["first out, second in"] = _blas_threads()
+        seen["both out"] = _blas_threads()
+        b_out.set()
 
     threads = [_in_thread(first), _in_thread(second)]
     for thread, errors in threads:
         thread.join(20)
         assert not thread.is_alive() and not errors, errors
-    assert seen == {"both in": {1}, "first out, second in": {1}}
-    assert min(_blas_threads()) >= 2
+    found = two_blas_threads
+    assert seen == {"both in": {1}, "first out, second in": {1}, "both out": found}
+    assert _blas_threads() == found
 
 
 def test_nested_and_sequential_pins_restore_the_limits_found(two_blas_threads):
