@@ -18,6 +18,7 @@ import minimom as mm
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.glob("*.md"))
+README = ROOT / "README.md"
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
@@ -25,7 +26,7 @@ def test_there_are_pages_with_code():
     assert len(PAGES) >= 7 and sum(len(BLOCK.findall(p.read_text())) for p in PAGES) >= 20
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+@pytest.mark.parametrize("page", [*PAGES, README], ids=[p.name for p in PAGES] + ["README.md (top level)"])
 def test_every_code_block_runs(page, monkeypatch, tmp_path):
     matplotlib.use("Agg")
     monkeypatch.chdir(tmp_path)
@@ -144,3 +145,18 @@ def test_figures_named_in_docs_exist():
     for page in PAGES:
         for image in re.findall(r"\]\((images/[^)]+)\)", page.read_text()):
             assert (DOCS / image).stat().st_size > 0
+    for target in re.findall(r"\]\(([^)#:]+)\)", README.read_text()):  # the README's picture and links
+        assert (ROOT / target).exists(), target
+
+
+def test_readme_reads_in_a_minute():
+    text = README.read_text()
+    first = text.split("```")[0]
+    assert "minimom" in first and "autograd" in first  # it says what minimom is before any command
+    commands = re.findall(r"```bash\n(.*?)```", text, re.S)[0]
+    assert 'pip install -e . && python -m minimom compare' in commands
+    assert 'pip install -e ".[test]" && python -m pytest' in commands
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "\npython -m pytest\n" in ci  # CI runs exactly the README's test command
+    assert "the seed's rule" in text and "v = beta*v - lr*grad; theta += v" in text  # explained where used
+    assert len(re.findall(r"!\[", text)) == 1 and len(text.splitlines()) <= 70
