@@ -150,14 +150,23 @@ def test_every_panel_has_curves_and_the_figure_has_one_legend_and_a_caption(coun
 # --- item 10: --plot at a directory or an unwritable path, before any fitting ---------------------------
 
 @pytest.mark.parametrize("target", ["{tmp}/", "{tmp}", "{tmp}/sub.png/"])
-def test_plot_at_a_directory_exits_2_before_fitting(target, tmp_path):
+def test_plot_at_a_directory_exits_2_before_fitting(target, tmp_path, capsys, monkeypatch):
     (tmp_path / "sub.png").mkdir()
-    path = target.format(tmp=tmp_path)
-    done = run_cli("compare", "--plot", path)
-    assert done.returncode == 2
-    lines = done.stderr.strip().splitlines()
+    fitted = []
+    monkeypatch.setattr(cli, "compare", lambda *a, **k: fitted.append(a))
+    with pytest.raises(SystemExit) as info:
+        cli.main(["compare", "--plot", target.format(tmp=tmp_path)])
+    assert info.value.code == 2 and not fitted  # nothing was fitted
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and "--plot" in lines[0] and "directory" in lines[0], lines
-    assert "[1/" not in done.stderr and done.stdout == ""  # nothing was fitted
+    assert captured.out == "" and "[1/" not in captured.err
+
+
+def test_plot_at_a_directory_exits_2_from_the_shell(tmp_path):
+    done = run_cli("compare", "--plot", f"{tmp_path}/")
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "[1/" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "is a directory" in done.stderr
 
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc")
@@ -185,14 +194,23 @@ def test_a_writable_plot_path_is_left_as_it_was_by_the_check(tmp_path):
 # --- a full or closed stdout -----------------------------------------------------------------------------
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
-@pytest.mark.parametrize("flag", [[], ["--json"]])
-def test_a_full_stdout_gets_one_line_and_no_traceback(flag):
+def test_a_full_stdout_gets_one_line_and_no_traceback():
     with open("/dev/full", "w") as full:
-        done = run_cli("compare", "--dataset", "linnerud", *flag, stdout=full, stderr=subprocess.PIPE)
+        done = run_cli("compare", "--dataset", "linnerud", stdout=full, stderr=subprocess.PIPE)
     assert done.returncode == cli.EXIT_IO_ERROR
     errors = [line for line in done.stderr.splitlines() if not line.startswith("[")]
     assert len(errors) == 1 and "standard output" in errors[0] and "No space left" in errors[0], done.stderr
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_stdout_in_json_mode_too(monkeypatch, capsys):
+    with open("/dev/full", "w") as full:
+        monkeypatch.setattr(sys, "stdout", full)
+        status = cli.main(["compare", "--dataset", "linnerud", "--json"])
+    assert status == cli.EXIT_IO_ERROR
+    errors = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("[")]
+    assert len(errors) == 1 and "No space left" in errors[0]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX file descriptors")
