@@ -1,8 +1,8 @@
 """Section j (issue 19): sparse models against the fastest scikit-learn solver that reaches the same answer.
 
 For every problem a tight reference is computed first (scikit-learn's LassoLars for the dense Lasso, coordinate
-descent with tol=1e-15 for the others, saga with tol=1e-14 for logistic regression), and every candidate solver is asked to reach it: a candidate
-*reaches* it when ``max |coef - coef_ref|`` (intercepts included) is ``<= 1e-6``. For each scikit-learn
+descent with tol=1e-15 for the others, saga with tol=1e-14 for logistic regression), and every candidate solver
+is asked to reach it: a candidate *reaches* it when ``max |coef - coef_ref|`` (intercepts included) is ``<= 1e-6``. For each scikit-learn
 solver the loosest tolerance of a ladder that reaches it is kept, and the fastest such (solver, tol) is the
 baseline; minimom runs with its defaults. Times are medians of interleaved repeats with BLAS on one thread
 (threadpoolctl). skglm (a benchmark-only install) is timed the same way and printed beside, never required.
@@ -216,7 +216,9 @@ def bench_sparse(quick=False, report=None) -> list:
                 def ours(alpha=alpha, l1_ratio=l1_ratio):
                     return mm.ElasticNet(alpha=alpha, l1_ratio=l1_ratio)
 
-            def reference(alpha=alpha, l1_ratio=l1_ratio, lars=l1_ratio == 1.0 and not sp.issparse(X)):
+            use_lars = l1_ratio == 1.0 and not sp.issparse(X)
+
+            def reference(alpha=alpha, l1_ratio=l1_ratio, lars=use_lars):
                 # LARS is exact (a homotopy to rounding) and much faster than coordinate descent at tol=1e-15
                 if lars:
                     return sk.LassoLars(alpha=alpha)
