@@ -1,11 +1,12 @@
 """Section j (issue 19): sparse models against the fastest scikit-learn solver that reaches the same answer.
 
-For every problem a tight reference is computed first (scikit-learn's LassoLars for the dense Lasso, coordinate
-descent with tol=1e-15 for the others, saga with tol=1e-14 for logistic regression), and every candidate solver
-is asked to reach it: a candidate *reaches* it when ``max |coef - coef_ref|`` (intercepts included) is
-``<= 1e-6``. For each scikit-learn solver the loosest tolerance of a ladder that reaches it is kept, and the
-fastest such (solver, tol) is the baseline; minimom runs with its defaults. Times are medians of interleaved repeats with BLAS on one thread
-(threadpoolctl). skglm (a benchmark-only install) is timed the same way and printed beside, never required.
+For every problem a tight reference is computed first (scikit-learn's LassoLars for the dense Lasso,
+coordinate descent with tol=1e-15 for the others, saga with tol=1e-14 for logistic regression), and every
+candidate solver is asked to reach it: a candidate *reaches* it when ``max |coef - coef_ref|`` (intercepts
+included) is ``<= 1e-6``. For each scikit-learn solver the loosest tolerance of a ladder that reaches it is
+kept, and the fastest such (solver, tol) is the baseline; minimom runs with its defaults. Times are medians of
+interleaved repeats with BLAS on one thread (threadpoolctl). skglm (a benchmark-only install) is timed the
+same way and printed beside, never required.
 
 Problems: benchopt's simulated Lasso data (rows N(0, Sigma) with Sigma_ij = rho^|i-j|, rho in {0, 0.6}, a
 10%-sparse true w (at most 100 features), SNR 3) for (n, p) in {(100, 10000), (500, 600), (10000, 100)} and
