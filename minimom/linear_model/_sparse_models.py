@@ -179,6 +179,10 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 return previous.copy()
         return np.zeros((n_targets, d))
 
+    def score(self, X, y, sample_weight=None):
+        """The coefficient of determination R^2 of ``predict(X)`` against ``y`` (scikit-learn's ``score``)."""
+        return super().score(X, y, sample_weight=sample_weight)
+
     @property
     def sparse_coef_(self):
         """``coef_`` as a scipy.sparse CSR matrix (one row per target)."""
