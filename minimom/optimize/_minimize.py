@@ -13,7 +13,9 @@ from ..data._batches import _Batches
 from ..data._rowsum import _needs_row_sum
 from ..optimizers._curvature import Curvature, _hvp_at
 from ..optimizers._momentum import Momentum
+from ..optimizers._proximal import ProximalMomentum
 from ._autodiff import lean_value_and_grad
+from ._bounds import _composite
 from ._checks import (
     TracingError,
     _check_calibrated,
@@ -34,7 +36,7 @@ __all__ = ["minimize", "TracingError"]  # TracingError is defined in _checks
 def minimize(fun: Callable[..., Any], x0: Any, *, args: tuple = (), optimizer: Any = None,
              maxiter: int = 1000, tol: float = 1e-6, callback: Callable | None = None,
              batch_size: int | None = None, random_state: Any = None,
-             verbose: bool = False) -> OptimizeResult:
+             verbose: bool = False, penalty: Any = None, bounds: Any = None) -> OptimizeResult:
     """Minimize ``fun(x, *args)`` with gradients from autograd and steps from ``optimizer``.
 
     Parameters
@@ -71,6 +73,11 @@ def minimize(fun: Callable[..., Any], x0: Any, *, args: tuple = (), optimizer: A
         Seeds the shuffle of mini-batch mode.
     verbose : bool, default=False
         Show progress (a tqdm bar when tqdm is installed).
+    penalty, bounds : default=None
+        ``fun(x) + penalty(x)`` on the box ``lo <= x <= hi``, by proximal steps: :class:`minimom.L1`,
+        :class:`minimom.ElasticNet` or any object with ``value(x)``, ``prox(z, step)``; a pytree of
+        ``(lo, hi)``, scipy's pairs or ``Bounds`` (``None``: unbounded). ``tol`` then applies to
+        ``max|x - prox(x - g)|``; see :mod:`minimom.optimize._composite`.
 
     Returns
     -------
@@ -89,12 +96,16 @@ def minimize(fun: Callable[..., Any], x0: Any, *, args: tuple = (), optimizer: A
     ('converged', [3.0, 3.0], -1.0)
     """
     maxiter, tol = _check_options(maxiter, tol, callback, random_state)
-    optimizer = Momentum() if optimizer is None else optimizer
+    x, unflatten, restore = _flatten_x0(x0)
+    composite = _composite(penalty, bounds, x0, x.size)
+    if composite is not None:
+        x = composite.project(x)  # an infeasible x0 is projected into the box, as L-BFGS-B does
+    if optimizer is None:
+        optimizer = ProximalMomentum() if composite is not None and batch_size is not None else Momentum()
     _check_protocol(optimizer)
     if not isinstance(args, tuple):
         args = (args,)
     _needs_row_sum(fun, args)
-    x, unflatten, restore = _flatten_x0(x0)
 
     def flat_fun(flat, *fargs):
         return fun(unflatten(flat), *fargs)
@@ -111,9 +122,9 @@ def minimize(fun: Callable[..., Any], x0: Any, *, args: tuple = (), optimizer: A
         def flat_fun(flat, *fargs, fun_of_flat=flat_fun):
             return anp.reshape(fun_of_flat(flat, *fargs), ())
 
-    run = _Run(flat_fun, x, loss, grad, optimizer, args, maxiter, tol, callback, verbose,
-               restore, batches)
-    return run.result()
+    run_args = (flat_fun, x, loss, grad, optimizer, args, maxiter, tol, callback, verbose, restore, batches)
+    from ._composite import _CompositeRun  # noqa: PLC0415 (it builds on _Run, defined below)
+    return (_Run(*run_args) if composite is None else _CompositeRun(*run_args, composite=composite)).result()
 
 
 class _Run:
