@@ -14,6 +14,8 @@ import numbers
 
 import numpy as np
 
+from ..optimizers._proximal import ProximalMomentum
+
 _BOUNDS_HELP = ("bounds must be a pytree of (lo, hi) pairs shaped like x0, scipy's list of (lo, hi) pairs (one per "
                 "parameter), or a scipy.optimize.Bounds; None for no bound")
 
@@ -50,10 +52,16 @@ class _Composite:
         return float(np.max(np.abs(x - self.prox(x - grad, 1.0))))
 
 
-def _composite(penalty, bounds, x0, size: int) -> _Composite | None:
-    """The flat penalty and box for ``x0`` (``None`` when neither is given)."""
+def _composite(penalty, bounds, x0, size: int, optimizer=None, batch_size=None) -> _Composite | None:
+    """The flat penalty and box for ``x0`` (``None`` when neither is given: the plain loop runs).
+
+    ``ProximalMomentum()`` with "auto" in full batch runs FISTA, which lives in the composite
+    loop, even with neither (its prox is then the identity).
+    """
     if penalty is None and bounds is None:
-        return None
+        fista = (isinstance(optimizer, ProximalMomentum) and batch_size is None
+                 and optimizer.learning_rate == optimizer.momentum == "auto")
+        return _Composite(None, None, None) if fista else None
     if penalty is not None:
         penalty = _flat_penalty(penalty, x0, size)
     lo, hi = (None, None) if bounds is None else _flat_bounds(bounds, x0, size)

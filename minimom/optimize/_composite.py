@@ -41,8 +41,6 @@ class _CompositeRun(_Run):
         self.smooth = self.loss
         self.loss = self.smooth + composite.value(self.x)
         self.gnorm = composite.residual(self.x, self.grad)
-        if not math.isfinite(self.gnorm) and math.isfinite(_inf(self.grad)):
-            self.gnorm = math.inf
 
     def _loop(self) -> str:
         optimizer, composite = self.optimizer, self.composite
@@ -226,7 +224,7 @@ class _CompositeRun(_Run):
 
     def _result(self, status, intermediate=False):
         result = super()._result(status, intermediate)
-        if not intermediate:
+        if not intermediate and (self.composite.penalty is not None or self.composite.lo is not None):
             result["message"] = result["message"].replace("the gradient's infinity norm", _RESIDUAL)
         return result
 
@@ -237,7 +235,3 @@ def _edge(x, l1, lo, hi):
     if lo is not None:
         edge |= (x <= lo) | (x >= hi)
     return edge
-
-
-def _inf(grad) -> float:
-    return float(np.max(np.abs(grad))) if grad.size else 0.0

@@ -97,7 +97,7 @@ def minimize(fun: Callable[..., Any], x0: Any, *, args: tuple = (), optimizer: A
     """
     maxiter, tol = _check_options(maxiter, tol, callback, random_state)
     x, unflatten, restore = _flatten_x0(x0)
-    composite = _composite(penalty, bounds, x0, x.size)
+    composite = _composite(penalty, bounds, x0, x.size, optimizer, batch_size)
     if composite is not None:
         x = composite.project(x)  # an infeasible x0 is projected into the box, as L-BFGS-B does
     if optimizer is None:

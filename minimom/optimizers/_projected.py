@@ -50,55 +50,63 @@ class ReducedMemory:
     """The last ``m`` pairs ``(s, y)``; the L-BFGS step restricted to a set of free coordinates.
 
     ``B = theta I - W M W'``, ``W = [Y  theta S]``, ``M^-1 = [[-D, L'], [L, theta S'S]]`` with ``D``
-    the diagonal and ``L`` the strict lower triangle of ``S'Y``; on the free set ``F``,
-    ``(B_FF)^-1 = I / theta + W_F (M^-1 - W_F'W_F / theta)^-1 W_F' / theta^2``.
+    the diagonal and ``L`` the strict lower triangle of ``S'Y`` (pairs oldest first); on the free set
+    ``F``, ``(B_FF)^-1 = I / theta + W_F (M^-1 - W_F'W_F / theta)^-1 W_F' / theta^2``. The pairs stay in
+    the slots of a ring (any order of the pairs gives the same ``B``, with ``L`` taken by age), and the
+    products ``S'Y`` and ``Y'Y`` (``S'S`` cancels out of the system) are updated by one row and column
+    per pair: a step costs a few products of the ``2m x n`` buffer with a vector, and the ``2m x 2m`` system.
     """
 
     def __init__(self, m: int, n: int):
         self.m = m
-        self.s, self.y = np.zeros((m, n)), np.zeros((m, n))
+        self.rows = np.zeros((2 * m, n))  # S in rows 0..m-1, Y in rows m..2m-1, by slot
+        self.sy, self.yy = np.zeros((m, m)), np.zeros((m, m))
+        self.age = np.zeros(m)
         self.clear()
 
     def clear(self):
-        self.count, self.next = 0, 0
+        self.count, self.next, self.added = 0, 0, 0
 
     def add(self, s, y, sy, yy):
-        self.s[self.next], self.y[self.next] = s, y
-        self.next = (self.next + 1) % self.m
-        self.count = min(self.count + 1, self.m)
+        slot, m = self.next, self.m
+        self.next, self.count, self.added = (slot + 1) % m, min(self.count + 1, m), self.added + 1
+        self.rows[slot], self.rows[m + slot] = s, y
+        k = self.count  # filled slots are 0..k-1
+        y_with_s = self.rows[m:m + k] @ s  # y_j.s
+        with_y = self.rows[:k] @ y if k < m else None
+        s_with_y, y_with_y = (with_y, self.rows[m:m + k] @ y) if k < m else np.split(self.rows @ y, 2)
+        self.sy[slot, :k], self.sy[:k, slot] = y_with_s, s_with_y  # s_slot.y_j and s_j.y_slot
+        self.yy[slot, :k] = self.yy[:k, slot] = y_with_y
+        self.age[slot] = self.added
         self.theta = yy / sy
-
-    def _pairs(self):
-        """The stored pairs, oldest first."""
-        order = [(self.next - self.count + i) % self.m for i in range(self.count)]
-        if order == list(range(self.count)):
-            return self.s[: self.count], self.y[: self.count]
-        return self.s[order], self.y[order]
 
     def direction(self, pg, free):
         """``-(B_FF)^-1 pg_F`` on the free coordinates (``free`` a boolean mask or None for all), 0 elsewhere."""
         if self.count == 0:
             return -pg / max(float(np.sqrt(pg @ pg)), 1e-300)  # the first step: one unit long, as L-BFGS-B's
-        s, y = self._pairs()
-        theta, k = self.theta, self.count
-        sy = s @ y.T
-        minv = np.empty((2 * k, 2 * k))
-        minv[:k, :k] = -np.diag(np.diag(sy))
-        lower = np.tril(sy, -1)
-        minv[k:, :k], minv[:k, k:] = lower, lower.T
-        if free is None:
-            w, g = np.vstack([y, theta * s]), pg
+        theta, k, m = self.theta, self.count, self.m
+        s_rows, y_rows = self.rows[:k], self.rows[m:m + k]
+        sy, yy = self.sy[:k, :k], self.yy[:k, :k]
+        age = self.age[:k]
+        lower = np.where(age[:, None] > age[None, :], sy, 0.0)  # s_i.y_j for pair i newer than pair j
+        inner = np.empty((2 * k, 2 * k))
+        inner[:k, :k] = -np.diag(np.diag(sy)) - yy / theta  # M^-1 - W'W / theta, block by block
+        inner[k:, :k] = lower - sy  # L - S'Y
+        inner[:k, k:] = lower.T - sy.T
+        inner[k:, k:] = 0.0  # theta S'S - theta^2 S'S / theta
+        if free is not None:  # W_F'W_F = W'W - W_A'W_A, from the held coordinates
+            held = ~free
+            w_held = np.concatenate([y_rows[:, held], theta * s_rows[:, held]])
+            inner += (w_held @ w_held.T) / theta
+            g = np.where(free, pg, 0.0)
         else:
-            w, g = np.vstack([y[:, free], theta * s[:, free]]), pg[free]
-        minv[k:, k:] = theta * (s @ s.T)
-        inner = minv - (w @ w.T) / theta
+            g = pg
+        rhs = np.concatenate([y_rows @ g, theta * (s_rows @ g)])
         try:
-            z = np.linalg.solve(inner, w @ g)
+            z = np.linalg.solve(inner, rhs)
         except np.linalg.LinAlgError:
-            return -pg / theta
-        step = -(g / theta + (z @ w) / theta**2)
-        if free is None:
-            return step
-        d = np.zeros_like(pg)
-        d[free] = step
-        return d
+            return -g / theta
+        step = -(g / theta + (z[:k] @ y_rows + theta * (z[k:] @ s_rows)) / theta**2)
+        if free is not None:
+            step[held] = 0.0
+        return step

@@ -19,7 +19,7 @@ def test_the_examples_the_tutorials_name_exist():
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_example_runs(script, tmp_path):
     args = [sys.executable, str(script)]
-    if script.name == "momentum_vs_gd.py":
+    if script.name in ("momentum_vs_gd.py", "penalties_convergence.py"):
         args.append(str(tmp_path))  # figures go to a scratch folder, not docs/
     done = subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=tmp_path,
                           env={**os.environ, "MPLBACKEND": "Agg"})
@@ -27,3 +27,5 @@ def test_example_runs(script, tmp_path):
     assert done.stdout.strip()
     if script.name == "momentum_vs_gd.py":
         assert (tmp_path / "trajectories.png").stat().st_size > 0 and (tmp_path / "loss_curves.png").stat().st_size > 0
+    if script.name == "penalties_convergence.py":
+        assert (tmp_path / "penalties_convergence.png").stat().st_size > 0
