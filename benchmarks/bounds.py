@@ -128,27 +128,34 @@ def _outside(case) -> int:
     return count[0]
 
 
-def bench_bounded(quick):
+def bounded_row(case, repeats) -> dict:
+    """minimom's default and L-BFGS-B on one bounded problem: solved, iterations, evaluations, median times."""
+    if case.f_ref is None:  # the lower of the two methods run tight
+        case.f_ref = min(float(_lbfgsb(case, 1e-10, 100_000).fun), float(_minimom(case, 1e-10, 100_000).fun))
+    times, results = {"mm": [], "lb": []}, {}
+    for _ in range(repeats):
+        for key, run in (("mm", _minimom), ("lb", _lbfgsb)):
+            start = time.perf_counter()
+            results[key] = run(case)
+            times[key].append(time.perf_counter() - start)
+    row = {"problem": case.name, "n": case.x0.size, "f_ref": case.f_ref}
+    for key, res in results.items():
+        ok = res.fun - case.f_ref <= 1e-6 * max(1.0, abs(case.f_ref))
+        row.update({f"{key}_ok": bool(ok), f"{key}_nit": int(res.nit), f"{key}_nfev": int(res.nfev),
+                    f"{key}_s": statistics.median(times[key])})
+    row["mm_status"] = results["mm"].status
+    row["ratio"] = row["mm_s"] / row["lb_s"] if row["mm_ok"] and row["lb_ok"] else None
+    row["outside"] = _outside(case)
+    return row
+
+
+def bench_bounded(quick, progress=False):
     repeats = 1 if quick else 5
     rows = []
     for case in mgh_cases(quick) + other_cases(quick):
-        if case.f_ref is None:  # the lower of the two methods run tight
-            case.f_ref = min(float(_lbfgsb(case, 1e-10, 100_000).fun), float(_minimom(case, 1e-10, 100_000).fun))
-        times, results = {"mm": [], "lb": []}, {}
-        for _ in range(repeats):
-            for key, run in (("mm", _minimom), ("lb", _lbfgsb)):
-                start = time.perf_counter()
-                results[key] = run(case)
-                times[key].append(time.perf_counter() - start)
-        row = {"problem": case.name, "n": case.x0.size, "f_ref": case.f_ref}
-        for key, res in results.items():
-            ok = res.fun - case.f_ref <= 1e-6 * max(1.0, abs(case.f_ref))
-            row.update({f"{key}_ok": bool(ok), f"{key}_nit": int(res.nit), f"{key}_nfev": int(res.nfev),
-                        f"{key}_s": statistics.median(times[key])})
-        row["mm_status"] = results["mm"].status
-        row["ratio"] = row["mm_s"] / row["lb_s"] if row["mm_ok"] and row["lb_ok"] else None
-        row["outside"] = _outside(case)
-        rows.append(row)
+        rows.append(bounded_row(case, repeats))
+        if progress:
+            print(rows[-1], flush=True)
     ratios = [row["ratio"] for row in rows if row["ratio"] is not None]
     worst = max((row for row in rows if row["ratio"] is not None), key=lambda r: r["ratio"], default=None)
     rows.append({"problem": f"SUMMARY ({len(rows)} problems)", "mm_ok": sum(r["mm_ok"] for r in rows),

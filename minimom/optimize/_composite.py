@@ -83,7 +83,7 @@ class _CompositeRun(_Run):
                 if not float(pg @ d) < 0:
                     memory.clear()
                     continue
-                found = self._arc_search(pg, d, l1, lo, hi)
+                found = self._arc_search(pg, d, l1, l2, lo, hi)
                 if found is not None or memory.count == 0:
                     break
                 memory.clear()
@@ -95,7 +95,7 @@ class _CompositeRun(_Run):
             new_grad = grad if l2 is None else grad + l2 * x
             s, y = x - self.x, new_grad - smooth_grad
             sy, yy = float(s @ y), float(y @ y)
-            if sy > 1e-10 * yy and yy > 0:  # curvature along the step: a pair the metric can use
+            if sy > 2.2e-16 * yy and yy > 0:  # curvature along the step (L-BFGS-B's test): a pair the metric can use
                 memory.add(s, y, sy, yy)
             previous = self.loss
             status = self._take(x, smooth, grad)
@@ -106,15 +106,20 @@ class _CompositeRun(_Run):
                 return "ftol"
         return "maxiter"
 
-    def _arc_search(self, pg, d, l1, lo, hi):
-        """Backtrack along ``P(x + t d)`` from ``t = 1``: ``(x, f, g)`` of an Armijo point, a status, or None."""
+    def _arc_search(self, pg, d, l1, l2, lo, hi):
+        """Backtrack along ``P(x + t d)`` from ``t = 1``: ``(x, f, g)`` of an accepted point, a status, or None.
+
+        A point is accepted by Armijo's test, or, when its value is within rounding of ``F(x)`` (where
+        values cannot tell a decrease), by its slope: unless the slope along the move has turned
+        steeply uphill (the step overshot), as Hager & Zhang's approximate Wolfe conditions do.
+        """
         x, loss, composite = self.x, self.loss, self.composite
         orthant = None
         if l1 is not None:  # coordinates at zero may enter the orthant of -pg; unpenalized ones are free
             orthant = np.where(x != 0, np.sign(x), np.sign(-pg))
             if np.ndim(l1):
                 orthant[l1 == 0] = 0.0
-        t, slope = 1.0, float(pg @ d)
+        t, slope, roundoff = 1.0, float(pg @ d), _ROUNDOFF * abs(loss)
         for _ in range(_MAX_TRIALS):
             trial = arc_point(x, d, t, orthant, lo, hi)
             if np.array_equal(trial, x):
@@ -124,17 +129,23 @@ class _CompositeRun(_Run):
             value = smooth + composite.value(trial)
             if value == -math.inf:
                 return "unbounded"
-            if math.isfinite(value) and np.isfinite(grad).all():
-                decrease = float(pg @ (trial - x))
-                if value <= loss + _C1 * decrease:
-                    return trial, smooth, grad
-                if value <= loss + _ROUNDOFF * abs(loss) and composite.residual(trial, grad) < self.gnorm:
-                    return trial, smooth, grad
-                change = value - loss - slope * t  # the quadratic's curvature term along the (linear) arc
-                t_next = -slope * t * t / (2.0 * change) if change > 0 else 0.5 * t
-                t = min(max(t_next, 0.1 * t), 0.5 * t)
-            else:
+            if not (math.isfinite(value) and np.isfinite(grad).all()):
                 t *= 0.1
+                continue
+            move = trial - x
+            start_slope = float(pg @ move)  # the slope of F along the move, at x and at the trial point
+            if abs(value - loss) <= roundoff:
+                end_slope = float((grad if l2 is None else grad + l2 * trial) @ move)
+                end_slope += 0.0 if l1 is None else float((l1 * orthant) @ move)
+                if end_slope <= -0.8 * start_slope:
+                    return trial, smooth, grad
+                t *= min(max(start_slope / (start_slope - end_slope), 0.01), 0.9)  # the slopes' secant
+                continue
+            if value <= loss + _C1 * start_slope:
+                return trial, smooth, grad
+            change = value - loss - slope * t  # the quadratic's curvature term along the (linear) arc
+            t_next = -slope * t * t / (2.0 * change) if change > 0 else 0.5 * t
+            t = min(max(t_next, 0.1 * t), 0.5 * t)
         return None
 
     # -- FISTA --------------------------------------------------------------------------------------------------
