@@ -15,6 +15,8 @@ import numbers
 import numpy as np
 
 from ..optimizers._proximal import ProximalMomentum
+from ._arguments import _as_array_if_flat
+from ._pytree import _flatten_x0
 
 _BOUNDS_HELP = ("bounds must be a pytree of (lo, hi) pairs shaped like x0, scipy's list of (lo, hi) pairs (one per "
                 "parameter), or a scipy.optimize.Bounds; None for no bound")
@@ -52,7 +54,7 @@ class _Composite:
         return float(np.max(np.abs(x - self.prox(x - grad, 1.0))))
 
 
-def _composite(penalty, bounds, x0, size: int, optimizer=None, batch_size=None) -> _Composite | None:
+def _composite(penalty, bounds, x0, optimizer=None, batch_size=None) -> _Composite | None:
     """The flat penalty and box for ``x0`` (``None`` when neither is given: the plain loop runs).
 
     ``ProximalMomentum()`` with "auto" in full batch runs FISTA, which lives in the composite
@@ -62,6 +64,8 @@ def _composite(penalty, bounds, x0, size: int, optimizer=None, batch_size=None) 
         fista = (isinstance(optimizer, ProximalMomentum) and batch_size is None
                  and optimizer.learning_rate == optimizer.momentum == "auto")
         return _Composite(None, None, None) if fista else None
+    x0 = _as_array_if_flat(x0)  # as minimize reads it: a flat list of numbers is an array
+    size = _flatten_x0(x0)[0].size
     if penalty is not None:
         penalty = _flat_penalty(penalty, x0, size)
     lo, hi = (None, None) if bounds is None else _flat_bounds(bounds, x0, size)

@@ -18,6 +18,7 @@ Every point ``fun`` sees is in the box: trial points are clipped, never shifted.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -30,6 +31,12 @@ from ._minimize import _Run
 _MAX_TRIALS = 40  # halvings (or more) of the arc step before the search gives up
 _ROUNDOFF = 1e-12  # the relative rise in F forgiven when the residual still falls (rounding near a minimum)
 _RESIDUAL = "the proximal-gradient residual's infinity norm, max|x - prox(x - g)|,"
+
+
+class _QuasiNewtonState(NamedTuple):
+    x: None  # the last pair is in the memory already (ConjugateState's fields, for readers of run.state)
+    grad: None
+    memory: ReducedMemory
 
 
 class _CompositeRun(_Run):
@@ -67,6 +74,7 @@ class _CompositeRun(_Run):
         l2 = l2 if np.any(l2) else None
         lo, hi = composite.lo, composite.hi
         memory = ReducedMemory(m, self.x.size)
+        self.state = _QuasiNewtonState(None, None, memory)  # scipy_method's hess_inv reads the pairs from it
         smooth_grad = self.grad if l2 is None else self.grad + l2 * self.x  # f + l2 x^2 / 2 is the smooth part
         while self.nit < self.maxiter:
             pg = pseudo_gradient(self.x, smooth_grad, l1, lo, hi)

@@ -80,6 +80,11 @@ class ReducedMemory:
         self.age[slot] = self.added
         self.theta = yy / sy
 
+    def pairs(self):
+        """``(S, Y)``: the stored pairs as rows, oldest first."""
+        order = np.argsort(self.age[: self.count])
+        return self.rows[: self.count][order], self.rows[self.m:self.m + self.count][order]
+
     def direction(self, pg, free):
         """``-(B_FF)^-1 pg_F`` on the free coordinates (``free`` a boolean mask or None for all), 0 elsewhere."""
         if self.count == 0:
