@@ -14,6 +14,7 @@ import numbers
 
 import numpy as np
 
+from ..optimizers._momentum import Momentum
 from ..optimizers._proximal import ProximalMomentum
 from ._arguments import _as_array_if_flat
 from ._pytree import _flatten_x0
@@ -54,8 +55,10 @@ class _Composite:
         return float(np.max(np.abs(x - self.prox(x - grad, 1.0))))
 
 
-def _composite(penalty, bounds, x0, optimizer=None, batch_size=None) -> _Composite | None:
-    """The flat penalty and box for ``x0`` (``None`` when neither is given: the plain loop runs).
+def _composite(penalty, bounds, x0, optimizer=None, batch_size=None):
+    """``(composite, optimizer)``: the flat penalty and box for ``x0`` (None when neither is given: the plain
+    loop runs), and the optimizer to run (``optimizer=None``: ``Momentum()``, or ``ProximalMomentum()`` for a
+    penalty or bounds in mini-batch mode).
 
     ``ProximalMomentum()`` with "auto" in full batch runs FISTA, which lives in the composite
     loop, even with neither (its prox is then the identity).
@@ -63,13 +66,15 @@ def _composite(penalty, bounds, x0, optimizer=None, batch_size=None) -> _Composi
     if penalty is None and bounds is None:
         fista = (isinstance(optimizer, ProximalMomentum) and batch_size is None
                  and optimizer.learning_rate == optimizer.momentum == "auto")
-        return _Composite(None, None, None) if fista else None
+        return (_Composite(None, None, None) if fista else None), (Momentum() if optimizer is None else optimizer)
+    if optimizer is None:
+        optimizer = ProximalMomentum() if batch_size is not None else Momentum()
     x0 = _as_array_if_flat(x0)  # as minimize reads it: a flat list of numbers is an array
     size = _flatten_x0(x0)[0].size
     if penalty is not None:
         penalty = _flat_penalty(penalty, x0, size)
     lo, hi = (None, None) if bounds is None else _flat_bounds(bounds, x0, size)
-    return _Composite(penalty, lo, hi)
+    return _Composite(penalty, lo, hi), optimizer
 
 
 def _flat_penalty(penalty, x0, size):

@@ -11,8 +11,6 @@ import numpy as np
 from ..data._batches import _Batches
 from ..data._rowsum import _needs_row_sum
 from ..optimizers._curvature import Curvature
-from ..optimizers._momentum import Momentum
-from ..optimizers._proximal import ProximalMomentum
 from ._arguments import _as_args, _problem, _reject_keywords
 from ._bounds import _composite
 from ._checks import TracingError, _check_calibrated, _check_options, _check_protocol, _checked_update
@@ -72,10 +70,7 @@ def minimize(fun: Callable[..., Any], x0: Any, args: tuple = (), *, optimizer: A
         gradient. A given gradient has the structure of ``x0``. For losses
         autograd cannot trace.
     penalty, bounds : default=None
-        ``fun(x) + penalty(x)`` on the box ``lo <= x <= hi``, by proximal steps: :class:`minimom.L1`,
-        :class:`minimom.ElasticNet` or any object with ``value(x)``, ``prox(z, step)``; a pytree of
-        ``(lo, hi)``, scipy's pairs or ``Bounds`` (``None``: unbounded). ``tol`` then applies to
-        ``max|x - prox(x - g)|``; see :mod:`minimom.optimize._composite`.
+        ``fun + penalty`` on ``lo <= x <= hi``, by proximal steps: see :mod:`minimom.optimize._composite`.
 
     Returns
     -------
@@ -112,9 +107,7 @@ def _start(fun, x0, args, optimizer, maxiter, tol, callback, batch_size, random_
            penalty=None, bounds=None) -> _Run:
     """Check the arguments, evaluate once, and return the run, ready to go (``result()`` runs it)."""
     maxiter, tol = _check_options(maxiter, tol, callback, random_state)
-    composite = _composite(penalty, bounds, x0, optimizer, batch_size)  # None: neither given
-    if optimizer is None:
-        optimizer = ProximalMomentum() if composite is not None and batch_size is not None else Momentum()
+    composite, optimizer = _composite(penalty, bounds, x0, optimizer, batch_size)  # composite None: neither given
     _check_protocol(optimizer)
     args = _as_args(args)
     _needs_row_sum(fun, args)
@@ -125,10 +118,10 @@ def _start(fun, x0, args, optimizer, maxiter, tol, callback, batch_size, random_
         if batches is not None:
             batches.explain(err)
         raise
-    if composite is None:
-        return _Run(problem, optimizer, args, maxiter, tol, callback, verbose, batches)
-    from ._composite import _CompositeRun  # noqa: PLC0415 (it builds on _Run, defined below)
-    return _CompositeRun(problem, optimizer, args, maxiter, tol, callback, verbose, batches, composite=composite)
+    if composite is not None:
+        from ._composite import _CompositeRun  # noqa: PLC0415 (it builds on _Run, defined below)
+        return _CompositeRun(problem, optimizer, args, maxiter, tol, callback, verbose, batches, composite=composite)
+    return _Run(problem, optimizer, args, maxiter, tol, callback, verbose, batches)
 
 
 class _Run:
