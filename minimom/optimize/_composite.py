@@ -30,6 +30,7 @@ from ._minimize import _Run
 
 _MAX_TRIALS = 40  # halvings (or more) of the arc step before the search gives up
 _ROUNDOFF = 1e-12  # the relative rise in F forgiven when the residual still falls (rounding near a minimum)
+_LANDING = True
 _RESIDUAL = "the proximal-gradient residual's infinity norm, max|x - prox(x - g)|,"
 
 
@@ -82,7 +83,11 @@ class _CompositeRun(_Run):
             edge = _edge(self.x, l1, lo, hi)
             found = None
             for _attempt in (0, 1):  # the quasi-Newton step; then, if it finds no decrease, steepest descent
-                d = memory.direction(pg, None if free.all() else free)
+                near, landing = _near_kinks(self.x, pg, l1, lo, hi, memory)
+                solved = free & ~near
+                d = memory.direction(pg, None if solved.all() else solved)
+                if landing is not None:  # what a Cauchy step would carry onto its bound or zero lands there
+                    d[near] = landing[near]
                 # Inside its orthant and box a coordinate moves as the metric says; one at zero or at a bound
                 # must move the way -pg points, into the piece where F is smooth (OWL-QN's alignment).
                 d[(d * pg > 0) & edge] = 0.0
@@ -246,6 +251,25 @@ class _CompositeRun(_Run):
         if not intermediate and (self.composite.penalty is not None or self.composite.lo is not None):
             result["message"] = result["message"].replace("the gradient's infinity norm", _RESIDUAL)
         return result
+
+
+def _near_kinks(x, pg, l1, lo, hi, memory):
+    """Free coordinates that the scaled gradient step ``-pg / theta`` would carry onto a bound or onto zero,
+    and the move that lands them there: they join the held ones at once (Bertsekas's epsilon-active set,
+    with L-BFGS-B's Cauchy step for epsilon), instead of creeping towards the kink over many steps."""
+    if not _LANDING or memory.count == 0 or (lo is None and l1 is None):
+        return np.zeros(x.shape, dtype=bool), None
+    reach = np.abs(pg) / memory.theta
+    down = np.full(x.shape, -np.inf) if lo is None else lo
+    up = np.full(x.shape, np.inf) if hi is None else hi
+    if l1 is not None:
+        penalized = np.asarray(l1) > 0
+        down = np.where(penalized & (x > 0), np.maximum(down, 0.0), down)
+        up = np.where(penalized & (x < 0), np.minimum(up, 0.0), up)
+    near_down = (pg > 0) & (x - down <= reach)
+    near_up = (pg < 0) & (up - x <= reach)
+    near = near_down | near_up
+    return near, np.where(near_down, down - x, np.where(near_up, up - x, 0.0))
 
 
 def _edge(x, l1, lo, hi):

@@ -16,6 +16,7 @@ component whose sign disagrees with ``-pg`` is zeroed (OWL-QN), so ``pg.d < 0``;
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg.lapack import dgesv as _gesv
 
 
 def pseudo_gradient(x, grad, l1, lo, hi):
@@ -49,12 +50,14 @@ def arc_point(x, d, t, orthant, lo, hi):
 class ReducedMemory:
     """The last ``m`` pairs ``(s, y)``; the L-BFGS step restricted to a set of free coordinates.
 
-    ``B = theta I - W M W'``, ``W = [Y  theta S]``, ``M^-1 = [[-D, L'], [L, theta S'S]]`` with ``D``
-    the diagonal and ``L`` the strict lower triangle of ``S'Y`` (pairs oldest first); on the free set
-    ``F``, ``(B_FF)^-1 = I / theta + W_F (M^-1 - W_F'W_F / theta)^-1 W_F' / theta^2``. The pairs stay in
-    the slots of a ring (any order of the pairs gives the same ``B``, with ``L`` taken by age), and the
-    products ``S'Y`` and ``Y'Y`` (``S'S`` cancels out of the system) are updated by one row and column
-    per pair: a step costs a few products of the ``2m x n`` buffer with a vector, and the ``2m x 2m`` system.
+    ``B = theta I - W M W'`` with ``W = [theta S  Y]`` and ``M^-1 = [[theta S'S, L], [L', -D]]``, ``D`` the
+    diagonal and ``L`` the strict lower triangle of ``S'Y`` (pairs by age: ``L_ij = s_i.y_j`` for ``i``
+    newer than ``j``); on the free set ``F``,
+    ``(B_FF)^-1 = I / theta + W_F (M^-1 - W_F'W_F / theta)^-1 W_F' / theta^2`` (Byrd, Nocedal & Schnabel
+    1994), whose ``theta S'S`` blocks cancel: the system is ``[[0, L - S'Y], [L' - Y'S, -D - Y'Y / theta]]``
+    plus the held coordinates' ``W_A'W_A / theta``. The pairs stay in the slots of a ring (a free slot is
+    an identity row of the system), and ``S'Y``, ``Y'Y`` gain one row and column per pair: a step costs
+    two products of the ``2m x n`` buffer with a vector and a ``2m x 2m`` solve.
     """
 
     def __init__(self, m: int, n: int):
@@ -62,56 +65,64 @@ class ReducedMemory:
         self.rows = np.zeros((2 * m, n))  # S in rows 0..m-1, Y in rows m..2m-1, by slot
         self.sy, self.yy = np.zeros((m, m)), np.zeros((m, m))
         self.age = np.zeros(m)
+        self.system = np.zeros((2 * m, 2 * m))  # the solve's matrix without -Y'Y / theta
         self.clear()
 
     def clear(self):
-        self.count, self.next, self.added = 0, 0, 0
+        self.count, self.next, self.added, self.theta = 0, 0, 0, 1.0
+        self.rows[...] = 0.0
+        for array in (self.sy, self.yy, self.age):
+            array[...] = 0.0
+        self.system[...] = 0.0
+        self.system[np.diag_indices(2 * self.m)] = 1.0  # every slot free
 
     def add(self, s, y, sy, yy):
         slot, m = self.next, self.m
         self.next, self.count, self.added = (slot + 1) % m, min(self.count + 1, m), self.added + 1
         self.rows[slot], self.rows[m + slot] = s, y
-        k = self.count  # filled slots are 0..k-1
-        y_with_s = self.rows[m:m + k] @ s  # y_j.s
-        with_y = self.rows[:k] @ y if k < m else None
-        s_with_y, y_with_y = (with_y, self.rows[m:m + k] @ y) if k < m else np.split(self.rows @ y, 2)
-        self.sy[slot, :k], self.sy[:k, slot] = y_with_s, s_with_y  # s_slot.y_j and s_j.y_slot
-        self.yy[slot, :k] = self.yy[:k, slot] = y_with_y
+        with_s, with_y = self.rows @ s, self.rows @ y  # free slots' rows are zero
+        self.sy[slot, :], self.sy[:, slot] = with_s[m:], with_y[:m]  # s_slot.y_j and s_j.y_slot
+        self.yy[slot, :] = self.yy[:, slot] = with_y[m:]
         self.age[slot] = self.added
+        filled = self.age > 0
+        newer = (self.age[:, None] > self.age[None, :]) & filled[None, :]
+        lower = np.where(newer, self.sy, 0.0)  # L
+        system = self.system
+        system[:m, :m] = np.diag(~filled).astype(float)
+        system[:m, m:] = lower - self.sy
+        system[m:, :m] = system[:m, m:].T
+        system[m:, m:] = -np.diag(np.where(filled, np.diag(self.sy), -1.0))
         self.theta = yy / sy
 
     def pairs(self):
         """``(S, Y)``: the stored pairs as rows, oldest first."""
-        order = np.argsort(self.age[: self.count])
-        return self.rows[: self.count][order], self.rows[self.m:self.m + self.count][order]
+        order = np.argsort(self.age)[self.m - self.count:]
+        return self.rows[: self.m][order], self.rows[self.m:][order]
 
     def direction(self, pg, free):
         """``-(B_FF)^-1 pg_F`` on the free coordinates (``free`` a boolean mask or None for all), 0 elsewhere."""
         if self.count == 0:
             return -pg / max(float(np.sqrt(pg @ pg)), 1e-300)  # the first step: one unit long, as L-BFGS-B's
-        theta, k, m = self.theta, self.count, self.m
-        s_rows, y_rows = self.rows[:k], self.rows[m:m + k]
-        sy, yy = self.sy[:k, :k], self.yy[:k, :k]
-        age = self.age[:k]
-        lower = np.where(age[:, None] > age[None, :], sy, 0.0)  # s_i.y_j for pair i newer than pair j
-        inner = np.empty((2 * k, 2 * k))
-        inner[:k, :k] = -np.diag(np.diag(sy)) - yy / theta  # M^-1 - W'W / theta, block by block
-        inner[k:, :k] = lower - sy  # L - S'Y
-        inner[:k, k:] = lower.T - sy.T
-        inner[k:, k:] = 0.0  # theta S'S - theta^2 S'S / theta
+        theta, m = self.theta, self.m
+        system = self.system.copy()
+        system[m:, m:] -= self.yy / theta
         if free is not None:  # W_F'W_F = W'W - W_A'W_A, from the held coordinates
             held = ~free
-            w_held = np.concatenate([y_rows[:, held], theta * s_rows[:, held]])
-            inner += (w_held @ w_held.T) / theta
+            w_held = self.rows[:, held]
+            w_held[:m] *= theta
+            system += (w_held @ w_held.T) / theta
             g = np.where(free, pg, 0.0)
         else:
             g = pg
-        rhs = np.concatenate([y_rows @ g, theta * (s_rows @ g)])
-        try:
-            z = np.linalg.solve(inner, rhs)
-        except np.linalg.LinAlgError:
+        rhs = self.rows @ g
+        rhs[:m] *= theta
+        _, _, z, info = _gesv(system, rhs, overwrite_a=True)  # LAPACK directly: a 2m x 2m solve is all it is
+        if info != 0:
             return -g / theta
-        step = -(g / theta + (z[:k] @ y_rows + theta * (z[k:] @ s_rows)) / theta**2)
+        z[:m] *= theta
+        step = z @ self.rows
+        step *= -1.0 / theta**2
+        step -= g / theta
         if free is not None:
             step[held] = 0.0
         return step
