@@ -71,9 +71,11 @@ class L1:
         return self.alpha, 0.0
 
     def value(self, x: np.ndarray) -> float:
+        """``sum_i alpha_i |x_i|`` on a flat array."""
         return float(np.sum(self.alpha * np.abs(x)))
 
     def prox(self, z: np.ndarray, step) -> np.ndarray:
+        """Soft-thresholding, ``sign(z) max(|z| - step alpha, 0)``: the prox of ``step * h``."""
         return soft_threshold(z, step * self.alpha)
 
     def __repr__(self) -> str:
@@ -110,10 +112,12 @@ class ElasticNet(L1):
         return self.alpha * self.l1_ratio, self.alpha * (1.0 - self.l1_ratio)
 
     def value(self, x: np.ndarray) -> float:
+        """``alpha (l1_ratio |x|_1 + (1 - l1_ratio) / 2 ||x||^2)`` on a flat array."""
         l1, l2 = self._weights()
         return float(np.sum(l1 * np.abs(x)) + 0.5 * np.sum(l2 * x * x))
 
     def prox(self, z: np.ndarray, step) -> np.ndarray:
+        """``sign(z) max(|z| - step alpha l1_ratio, 0) / (1 + step alpha (1 - l1_ratio))``."""
         l1, l2 = self._weights()
         return soft_threshold(z, step * l1) / (1.0 + step * l2)
 

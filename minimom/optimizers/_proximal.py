@@ -111,6 +111,7 @@ class ProximalMomentum(Momentum):
         return tuned
 
     def init(self, params: np.ndarray) -> ProximalState:
+        """A fresh state: ``v = 0`` at ``params`` (numbers only; "auto" is resolved by ``minimize``)."""
         if "auto" in (self.learning_rate, self.momentum):
             raise ValueError("ProximalMomentum has 'auto' hyperparameters: run it through minimom.minimize "
                              "(FISTA with backtracking in full batch), or pass numbers.")
