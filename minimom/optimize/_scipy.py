@@ -43,7 +43,9 @@ def scipy_method(fun: Callable, x0: Any, args: tuple = (), jac: Any = None, hess
     hess, hessp
         Not used (a ``RuntimeWarning`` says so, as scipy's gradient methods do).
     bounds : sequence of (min, max) pairs or scipy.optimize.Bounds, optional
-        Passed to :func:`minimom.minimize` as ``bounds=`` when it takes them.
+        Checked as scipy checks them and passed to :func:`minimom.minimize` as
+        ``bounds=`` (``NotImplementedError`` while it has none). Bounds that fix
+        every variable get scipy's answer without a run.
     constraints
         Must be empty: general constraints are not supported (``ValueError``).
     callback : callable, optional
