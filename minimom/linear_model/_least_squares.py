@@ -46,9 +46,10 @@ _REFINE_ABOVE = 1e-10  # refine the exact solve when eps * condition (of the sca
 def _targets(design, Y, weights, fit_intercept):
     """``(y_mean, T, scale, T2)``: the centred targets ``T`` at unit weighted scale (overflow-safe; 1 where a target
     is constant), and ``T2 = weights @ T**2`` per target. Two passes over ``y`` (not ``X``)."""
-    (y_mean,) = design.compute(weights @ Y) if fit_intercept else (np.zeros(Y.shape[1]),)
+    y_mean, low, high = design.compute(weights @ Y if fit_intercept else np.zeros(Y.shape[1]), Y.min(axis=0),
+                                       Y.max(axis=0))
     Yc = Y - y_mean
-    (magnitude,) = design.compute(abs(Yc).max(axis=0))
+    magnitude = np.maximum(high - y_mean, y_mean - low)  # max |Yc| (subtraction is monotone)
     if not np.all(np.isfinite(magnitude)):
         raise ValueError("Input y contains NaN or infinity.")
     magnitude = np.where(magnitude > 0, magnitude, 1.0)
