@@ -12,7 +12,7 @@ import sys as _sys
 from .comparison import ComparisonReport, compare
 from .data import RowSum, dot
 from .linear_model import LinearRegression, LogisticRegression, Ridge
-from .optimize import OptimizeResult, TracingError, minimize
+from .optimize import OptimizeResult, TracingError, covariance, hessian, minimize, scipy_method, standard_errors
 from .optimizers import (
     Adam,
     ConjugateMomentum,
@@ -44,7 +44,11 @@ __all__ = [
     "TracingError",
     "TunedMomentum",
     "compare",
+    "covariance",
     "dot",
+    "hessian",
     "minimize",
     "schedules",
+    "scipy_method",
+    "standard_errors",
 ]

@@ -29,14 +29,22 @@ def rng():
     return np.random.default_rng(0)
 
 
+_SUITES = {
+    "sklearn_suite": "scikit-learn's own tests with minimom's estimators: run with -m sklearn_suite",
+    "scipy_suite": "scipy's own minimize tests with mm.scipy_method: run with -m scipy_suite",
+}
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``sklearn_suite`` run only when selected: ``pytest -m sklearn_suite``."""
-    if "sklearn_suite" in (config.getoption("markexpr") or ""):
-        return
-    skip = pytest.mark.skip(reason="scikit-learn's own tests with minimom's estimators: run with -m sklearn_suite")
-    for item in items:
-        if "sklearn_suite" in item.keywords:
-            item.add_marker(skip)
+    """Tests marked ``sklearn_suite`` or ``scipy_suite`` run only when selected: ``pytest -m sklearn_suite``."""
+    selected = config.getoption("markexpr") or ""
+    for marker, reason in _SUITES.items():
+        if marker in selected:
+            continue
+        skip = pytest.mark.skip(reason=reason)
+        for item in items:
+            if marker in item.keywords:
+                item.add_marker(skip)
 
 
 @pytest.fixture(scope="module")

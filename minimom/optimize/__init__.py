@@ -8,7 +8,18 @@ in one table (:data:`STATUS_MESSAGES`).
 """
 
 from ._checks import TracingError
+from ._inference import covariance, hessian, standard_errors
 from ._minimize import minimize
 from ._result import STATUS_MESSAGES, OptimizeResult
+from ._scipy import scipy_method
 
-__all__ = ["STATUS_MESSAGES", "OptimizeResult", "TracingError", "minimize"]
+__all__ = [
+    "STATUS_MESSAGES",
+    "OptimizeResult",
+    "TracingError",
+    "covariance",
+    "hessian",
+    "minimize",
+    "scipy_method",
+    "standard_errors",
+]

@@ -139,6 +139,9 @@ def _first_evaluation(flat_fun, x, args):
 
 
 def _check_value(value):
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        raise TypeError("fun returned a pair (value, gradient), scipy's jac=True habit: pass jac=True so that "
+                        "minimize uses your gradient, or return only the value and let autograd take the gradient.")
     if isinstance(value, (str, bytes)):
         raise TypeError(f"fun must return a real number, got a {type(value).__name__}: {value!r}.")
     value = np.asarray(getattr(value, "_value", value))

@@ -6,47 +6,39 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import autograd.numpy as anp
 import numpy as np
 
 from ..data._batches import _Batches
 from ..data._rowsum import _needs_row_sum
-from ..optimizers._curvature import Curvature, _hvp_at
+from ..optimizers._curvature import Curvature
 from ..optimizers._momentum import Momentum
-from ._autodiff import lean_value_and_grad
-from ._checks import (
-    TracingError,
-    _check_calibrated,
-    _check_options,
-    _check_protocol,
-    _checked_update,
-    _first_evaluation,
-)
+from ._arguments import _as_args, _problem, _reject_keywords
+from ._checks import TracingError, _check_calibrated, _check_options, _check_protocol, _checked_update
 from ._linesearch import SearchFailed, _curvature_constant, _relative_ftol, wolfe_search
 from ._progress import _Progress
-from ._pytree import _flatten_x0
 from ._result import STATUS_MESSAGES, OptimizeResult, _History, _read_only
 from ._retune import _MAX_RETUNES, _Guard
 
 __all__ = ["minimize", "TracingError"]  # TracingError is defined in _checks
 
 
-def minimize(fun: Callable[..., Any], x0: Any, *, args: tuple = (), optimizer: Any = None,
+def minimize(fun: Callable[..., Any], x0: Any, args: tuple = (), *, optimizer: Any = None,
              maxiter: int = 1000, tol: float = 1e-6, callback: Callable | None = None,
              batch_size: int | None = None, random_state: Any = None,
-             verbose: bool = False) -> OptimizeResult:
+             verbose: bool = False, jac: Any = None, **unknown: Any) -> OptimizeResult:
     """Minimize ``fun(x, *args)`` with gradients from autograd and steps from ``optimizer``.
 
     Parameters
     ----------
     fun : callable
         ``fun(x, *args) -> float``, written with ``autograd.numpy``. Never
-        write its gradient: autograd takes it.
+        write its gradient: autograd takes it (unless ``jac`` is given).
     x0 : array_like or pytree
-        The starting point: a float array of any shape, or dicts, lists and
-        tuples nesting arrays and floats. Integers are promoted to float.
+        The starting point: a float array of any shape (a flat list of numbers
+        is an array, as in scipy), or dicts, lists and tuples nesting arrays
+        and floats. Integers are promoted to float.
     args : tuple, default=()
-        Extra arguments passed to ``fun``.
+        Extra arguments passed to ``fun`` (and ``jac``); positional, as in scipy.
     optimizer : optimizer, default=None
         Any object with ``init``/``update`` (see :mod:`minimom.optimizers`);
         ``None`` means ``Momentum()``: in full-batch mode the per-step
@@ -70,7 +62,12 @@ def minimize(fun: Callable[..., Any], x0: Any, *, args: tuple = (), optimizer: A
     random_state : int, numpy Generator or None, default=None
         Seeds the shuffle of mini-batch mode.
     verbose : bool, default=False
-        Show progress (a tqdm bar when tqdm is installed).
+        Show progress (a tqdm bar when tqdm is installed, else lines on stderr).
+    jac : None, True or callable, default=None
+        Where the gradient comes from: ``None``, autograd; ``True``, ``fun``
+        returns ``(value, gradient)``; a callable, ``jac(x, *args)`` returns the
+        gradient. A given gradient has the structure of ``x0``. For losses
+        autograd cannot trace.
 
     Returns
     -------
@@ -78,53 +75,56 @@ def minimize(fun: Callable[..., Any], x0: Any, *, args: tuple = (), optimizer: A
         ``x``, ``fun``, ``jac``, ``nit``, ``nfev``, ``success``, ``status``,
         ``message``, ``history`` and ``optimizer`` (with "auto" resolved).
 
+    Raises
+    ------
+    TypeError
+        For a keyword minimom spells differently from scipy (``method``,
+        ``options``, ``constraints``, ``hess``, ``gtol``, ...): the message says
+        what to write instead.
+
     Examples
     --------
-    >>> import autograd.numpy as anp
-    >>> import numpy as np
+    >>>     >>> import numpy as np
     >>> import minimom as mm
     >>> res = mm.minimize(lambda p: anp.sum((p["w"] - 3.0) ** 2) + (p["b"] + 1.0) ** 2,
     ...                   {"w": np.zeros(2), "b": 0.0})
     >>> res.status, np.round(res.x["w"], 6).tolist(), round(res.x["b"], 6)
     ('converged', [3.0, 3.0], -1.0)
     """
+    _reject_keywords(unknown, _KEYWORDS)
+    return _start(fun, x0, args, optimizer, maxiter, tol, callback, batch_size, random_state, verbose, jac).result()
+
+
+_KEYWORDS = ("args", "optimizer", "maxiter", "tol", "callback", "batch_size", "random_state", "verbose", "jac")
+
+
+def _start(fun, x0, args, optimizer, maxiter, tol, callback, batch_size, random_state, verbose, jac) -> _Run:
+    """Check the arguments, evaluate once, and return the run, ready to go (``result()`` runs it)."""
     maxiter, tol = _check_options(maxiter, tol, callback, random_state)
     optimizer = Momentum() if optimizer is None else optimizer
     _check_protocol(optimizer)
-    if not isinstance(args, tuple):
-        args = (args,)
+    args = _as_args(args)
     _needs_row_sum(fun, args)
-    x, unflatten, restore = _flatten_x0(x0)
-
-    def flat_fun(flat, *fargs):
-        return fun(unflatten(flat), *fargs)
-
     batches = None if batch_size is None else _Batches(args, batch_size, random_state)
     try:
-        loss, grad, size_one = _first_evaluation(flat_fun, x, args)
+        problem = _problem(fun, x0, args, jac)
     except (ValueError, IndexError) as err:
         if batches is not None:
             batches.explain(err)
         raise
-    if size_one:  # a loss of shape (1,) or (1, 1): taken as its one element, as scipy does
-
-        def flat_fun(flat, *fargs, fun_of_flat=flat_fun):
-            return anp.reshape(fun_of_flat(flat, *fargs), ())
-
-    run = _Run(flat_fun, x, loss, grad, optimizer, args, maxiter, tol, callback, verbose,
-               restore, batches)
-    return run.result()
+    return _Run(problem, optimizer, args, maxiter, tol, callback, verbose, batches)
 
 
 class _Run:
     """One run of the loop; holds the last good iterate so nothing is lost."""
 
-    def __init__(self, flat_fun, x, loss, grad, optimizer, args, maxiter, tol, callback, verbose,
-                 restore, batches):
-        self.flat_fun, self.args, self.maxiter, self.tol = flat_fun, args, maxiter, tol
-        self.callback, self.restore, self.batches = callback, restore, batches
-        self.value_and_grad = lean_value_and_grad(flat_fun)
+    def __init__(self, problem, optimizer, args, maxiter, tol, callback, verbose, batches):
+        self.flat_fun, self.value_and_grad, self.hvp_at = problem.flat_fun, problem.value_and_grad, problem.hvp_at
+        self.args, self.maxiter, self.tol = args, maxiter, tol
+        self.callback, self.restore, self.batches = callback, problem.restore, batches
+        x, loss, grad = problem.x, problem.loss, problem.grad
         self.x, self.loss, self.grad, self.gnorm = x, float(loss), grad, _inf_norm(grad)
+        self.state = None  # the optimizer's state after the last step (scipy_method reads L-BFGS's pairs from it)
         self.nit, self.nfev, self.history = 0, 1, _History()
         self.base_optimizer = self.optimizer = optimizer
         self.progress = _Progress(maxiter, verbose)
@@ -138,7 +138,7 @@ class _Run:
 
         def hvp(v):  # traced on first use: optimizers with numbers given never pay for it
             if not hvp_at_x:
-                hvp_at_x.append(_hvp_at(self.flat_fun, x, args))
+                hvp_at_x.append(self.hvp_at(self.flat_fun, x, args))
                 self.nfev += 1  # tracing the Hessian-vector product evaluates fun and its gradient once
             return hvp_at_x[0](v)
 
@@ -147,6 +147,7 @@ class _Run:
 
     def result(self) -> OptimizeResult:
         # Overflow and NaN are expected in a diverging run, which is detected and reported.
+        status = None
         with np.errstate(over="ignore", invalid="ignore"):
             try:
                 if not (math.isfinite(self.loss) and math.isfinite(self.gnorm)):
@@ -162,7 +163,7 @@ class _Run:
             except KeyboardInterrupt:
                 status = "interrupted"
             finally:
-                self.progress.close()
+                self.progress.close(status)
         return self._result(status)
 
     def _loop(self) -> str:
@@ -233,6 +234,7 @@ class _Run:
                 raise
             step, state = update(self.grad, self.optimizer.init(self.x), self.x)
             x, loss, grad = wolfe_search(self._evaluate, self.x, self.loss, self.grad, step, self.c2)
+        self.state = state
         return x, state, loss, grad
 
     def _evaluate(self, x):

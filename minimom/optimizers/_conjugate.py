@@ -188,6 +188,12 @@ class _Memory:
         self.yy[slot, :] = self.yy[:, slot] = with_y[m:]
         self.d[slot], self.gamma = sy, sy / yy
 
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The stored ``(S, Y)``, one pair per row, oldest first (scipy's ``LbfgsInvHessProduct(S, Y)`` order)."""
+        order = [(self.next + i) % self.m for i in range(self.m)]
+        used = [slot for slot in order if self.d[slot] > 0]
+        return self.rows[used], self.rows[[self.m + slot for slot in used]]
+
     def descent(self, g):
         """``-H g``."""
         m, gamma, coef = self.m, self.gamma, self.coef
