@@ -95,7 +95,7 @@ class MultinomialLogLoss:
 
     def __init__(self, labels, weights, basis):
         labels = labels if hasattr(labels, "astype") else np.asarray(labels)
-        self.row_data = (labels.astype(np.intp).reshape(-1, 1), weights[:, None])
+        self.row_data = (labels.astype(np.intp, copy=False).reshape(-1, 1), weights[:, None])
         self.basis = basis
 
     def _probabilities(self, scores):
