@@ -33,6 +33,7 @@ from ._whitening import (
     inverse_apply,
     minimum_norm,
     safe_moments,
+    warm_start_point,
     whitening,
 )
 
@@ -145,7 +146,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         rows = (BinaryLogLoss((labels == 1).astype(np.float64), weights) if binary
                 else MultinomialLogLoss(labels, weights, basis))
         objective, white = self._whitened(design, weights, curvature, penalty, rows, basis.shape[1])
-        x0 = self._start(previous, objective, white, objective.mean, basis, n_classes)
+        x0 = warm_start_point(previous, objective, white, basis, n_classes)
         objective, res, n_iter, history = self._minimize(objective, x0, design, penalty, rows, curvature, white)
         W, b = objective.coefficients(res.x)
         W = minimum_norm(W, white.null_basis)
@@ -233,24 +234,6 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if new.intercept_scale is not None:
             x0[new.n_coef:] = (b + (mean - objective.mean) @ W) / new.intercept_scale
         return new, x0
-
-    def _start(self, previous, objective, white, mean, basis, n_classes):
-        """The starting point: zeros, or (warm start) the previous fit in internal coordinates."""
-        x0 = np.zeros(objective.size)
-        if previous is None:
-            return x0
-        coef, intercept = previous
-        coef = coef.toarray() if sp.issparse(coef) else np.asarray(coef)
-        rows = 1 if n_classes == 2 else n_classes
-        if coef.shape != (rows, mean.shape[0]):
-            raise ValueError(f"warm_start: the previous coef_ has shape {coef.shape}, but these data need "
-                             f"{(rows, mean.shape[0])}; fit with warm_start=False first.")
-        W = coef.T.astype(np.float64) @ basis  # (d, width): the sum-zero part for the multinomial
-        b = (np.asarray(intercept, dtype=np.float64) + mean @ coef.T.astype(np.float64)) @ basis
-        x0[: objective.n_coef] = inverse_apply(white, W).ravel()
-        if objective.intercept_scale is not None:
-            x0[objective.n_coef:] = b / objective.intercept_scale
-        return x0
 
     @by_rows
     def decision_function(self, X):

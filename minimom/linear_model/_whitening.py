@@ -136,6 +136,26 @@ def inverse_apply(whitening: Whitening, W: np.ndarray) -> np.ndarray:
     return np.linalg.lstsq(P, W, rcond=None)[0]
 
 
+def warm_start_point(previous, objective, white: Whitening, basis, n_classes: int) -> np.ndarray:
+    """The starting point: zeros, or (warm start) the previous fit in internal coordinates."""
+    mean = objective.mean
+    x0 = np.zeros(objective.size)
+    if previous is None:
+        return x0
+    coef, intercept = previous
+    coef = coef.toarray() if hasattr(coef, "toarray") else np.asarray(coef)
+    rows = 1 if n_classes == 2 else n_classes
+    if coef.shape != (rows, mean.shape[0]):
+        raise ValueError(f"warm_start: the previous coef_ has shape {coef.shape}, but these data need "
+                         f"{(rows, mean.shape[0])}; fit with warm_start=False first.")
+    W = coef.T.astype(np.float64) @ basis  # (d, width): the sum-zero part for the multinomial
+    b = (np.asarray(intercept, dtype=np.float64) + mean @ coef.T.astype(np.float64)) @ basis
+    x0[: objective.n_coef] = inverse_apply(white, W).ravel()
+    if objective.intercept_scale is not None:
+        x0[objective.n_coef:] = b / objective.intercept_scale
+    return x0
+
+
 _NEWTON_STEP_MAX = 100.0  # root-mean-square entry of -grad beyond which the first step is not taken as Newton's
 
 
