@@ -16,6 +16,8 @@ import numpy as np
 
 from ._blocks import _block_rows, _dask, _dask_row_chunks, _is_dask, _is_memmap, _release
 
+_SAMPLE_SEED = 0  # the curvature sample's rows: reproducible, whatever random_state shuffles the epochs
+
 
 def _kind(a) -> str | None:
     """How to cut ``a`` into rows: "numpy", "pandas", "sparse", "other" (an array we cannot cut) or None."""
@@ -88,9 +90,10 @@ class _Batches:
         ends = np.cumsum(sizes)
         return list(zip(ends - sizes, ends))
 
-    def _load(self, start, stop) -> tuple:
-        """Rows ``start:stop`` of every sliced array, in memory (read from disk or gathered from dask)."""
-        pieces = self._take(slice(start, stop))
+    def _load(self, index) -> tuple:
+        """Rows ``index`` (a slice or sorted row numbers) of every sliced array, in memory (read from disk or
+        gathered from dask)."""
+        pieces = self._take(index)
         if any(_is_dask(a) for a in pieces):
             dask, _ = _dask()
             pieces = dask.compute(*pieces)
@@ -101,9 +104,14 @@ class _Batches:
         return loaded
 
     def sample(self) -> tuple:
-        """A fixed sample, bigger than a batch, to estimate the curvature on."""
+        """A fixed sample of rows drawn at random, bigger than a batch, to estimate the curvature on.
+
+        Random rows, not the first ones: sorted data (small-scale rows first) would otherwise tune the
+        step to rows unlike the rest. Its own seed, so the epochs' shuffles do not depend on it.
+        """
         size = min(self.n, max(self.batch_size, 2048))
-        return self._take(np.arange(size)) if self.blocks is None else self._load(0, size)
+        rows = np.sort(np.random.default_rng(_SAMPLE_SEED).choice(self.n, size, replace=False))
+        return self._take(rows) if self.blocks is None else self._load(rows)
 
     def epoch(self):
         if self.blocks is not None:
@@ -137,7 +145,7 @@ class _Batches:
         """
         carry = None
         for b in self.rng.permutation(len(self.blocks)):
-            block = self._load(*self.blocks[b])
+            block = self._load(slice(*self.blocks[b]))
             block = self._take(self.rng.permutation(self.blocks[b][1] - self.blocks[b][0]), block)
             if carry is not None:
                 block = tuple(np.concatenate([c, a]) if s else a for c, a, s in zip(carry, block, self.sliced))

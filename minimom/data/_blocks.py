@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import mmap
+import sys
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -51,9 +52,18 @@ def _dask():
     return dask, da
 
 
+def _is_sparse(a) -> bool:
+    """A scipy.sparse matrix or array (if scipy.sparse was never imported, ``a`` is not one)."""
+    sparse = sys.modules.get("scipy.sparse")
+    return sparse is not None and sparse.issparse(a)
+
+
 def _row_arrays(args: Sequence) -> tuple[list[bool], int | None]:
-    """Which of ``args`` hold one row per sample: arrays whose first axis is as long as the first array's."""
-    is_array = [(isinstance(a, np.ndarray) or _is_dask(a)) and a.ndim >= 1 for a in args]
+    """Which of ``args`` hold one row per sample: arrays whose first axis is as long as the first array's.
+
+    Arrays are numpy arrays (memmaps included), dask arrays and scipy.sparse matrices (cut by rows).
+    """
+    is_array = [(isinstance(a, np.ndarray) or _is_dask(a) or _is_sparse(a)) and a.ndim >= 1 for a in args]
     if not any(is_array):
         return [False] * len(args), None
     n = args[is_array.index(True)].shape[0]
@@ -91,8 +101,14 @@ def _show(chunks) -> str:
 def _block_rows(args: Sequence, rows: Sequence[bool], block_rows: int | None) -> int:
     if block_rows is not None:
         return int(block_rows)
-    row_bytes = sum(a.dtype.itemsize * int(np.prod(a.shape[1:])) for a, r in zip(args, rows) if r)
+    row_bytes = sum(_row_bytes(a) for a, r in zip(args, rows) if r)
     return max(1, _BLOCK_BYTES // max(row_bytes, 1))
+
+
+def _row_bytes(a) -> int:
+    if _is_sparse(a):  # the stored entries and their column indices, on average per row
+        return a.nnz * (a.dtype.itemsize + 8) // max(a.shape[0], 1) + 8
+    return a.dtype.itemsize * int(np.prod(a.shape[1:]))
 
 
 def _release(block) -> None:
@@ -162,6 +178,8 @@ def _block_reduce(func: Callable, args: Sequence, *, combine: Callable, names: S
         task = dask.delayed(func, pure=True)
         parts = [task(*(b[i] if b is not None else a for a, b in zip(args, blocks))) for i in range(nblocks)]
         return dask.compute(_tree_reduce(dask, parts, combine))[0]
+    # Sparse row arrays are cut by rows as CSR (COO cannot be sliced, CSC slowly): one sparse copy, never dense.
+    args = [a.tocsr() if row and _is_sparse(a) and a.format != "csr" else a for a, row in zip(args, rows)]
     total = None
     for block in _local_blocks(args, rows, n, block_rows):
         part = tuple(func(*block))

@@ -19,7 +19,7 @@ import numpy as np
 from autograd import make_hvp, value_and_grad
 from autograd.extend import Box, defvjp, primitive
 
-from ._blocks import _block_sum, _is_dask, _row_arrays
+from ._blocks import _block_sum, _is_dask, _is_sparse, _row_arrays
 
 __all__ = ["RowSum"]
 
@@ -31,9 +31,12 @@ class RowSum:
 
     .. math:: \\frac{1}{m} \\sum_b \\mathrm{fun}(x, \\mathrm{args}_b) + \\mathrm{penalty}(x)
 
-    where the row arrays of ``args`` (every array whose first axis is as long
-    as the first array's, as in mini-batch mode) are cut into blocks of rows
-    ``args_b``, other arguments pass whole to every block, and ``m`` is ``n``
+    where the row arrays of ``args`` (every numpy, dask or scipy.sparse array
+    whose first axis is as long as the first array's, as in mini-batch mode;
+    sparse ones cut as CSR, for ``fun`` written with :func:`minimom.dot`) are
+    cut into blocks of rows ``args_b``, other arguments pass whole to every
+    block (when the loss then fails on an array of another length, a
+    ``ValueError`` names it and both lengths), and ``m`` is ``n``
     (the number of rows) with ``mean=True``, else 1. The value and gradient
     come from one pass over the data; autograd sees one primitive.
 
@@ -95,14 +98,36 @@ class _Call:
 
     def __init__(self, owner: RowSum, unflatten, args: tuple):
         self.owner, self.unflatten, self.args = owner, unflatten, args
-        _, n = _row_arrays(args)
-        self.scale = 1.0 / n if owner.mean and n else 1.0
+        self.rows, self.n = _row_arrays(args)
+        if self.n == 0:
+            first = self.rows.index(True)
+            raise ValueError(f"RowSum got no rows: args[{first}] has shape {args[first].shape}. The loss is a sum "
+                             "over the rows of the data; pass at least one row.")
+        self.scale = 1.0 / self.n if owner.mean and self.n else 1.0
         self.x = self.gradient = None
 
     def _sum(self, block_fn, flat, *extra):
         self.owner.passes += 1
         task = functools.partial(block_fn, self.owner.fun, self.unflatten, np.array(flat, dtype=np.float64), *extra)
-        return [self.scale * part for part in _block_sum(task, self.args, block_rows=self.owner.block_rows)]
+        try:
+            parts = _block_sum(task, self.args, block_rows=self.owner.block_rows)
+        except (ValueError, IndexError) as err:
+            self._explain(err)
+            raise
+        return [self.scale * part for part in parts]
+
+    def _explain(self, err):
+        """The loss failed with an array passed whole because its length differs from the rows': say so."""
+        if self.n is None:
+            return
+        first = self.rows.index(True)
+        for i, (a, row) in enumerate(zip(self.args, self.rows)):
+            if not row and (isinstance(a, np.ndarray) or _is_dask(a) or _is_sparse(a)) and a.ndim >= 1:
+                raise ValueError(
+                    f"RowSum cuts the arrays of args whose first axis is as long as args[{first}]'s ({self.n} rows) "
+                    f"into blocks of rows; args[{i}] has {a.shape[0]} rows, so it was passed whole to every block "
+                    f"and the loss failed ({type(err).__name__}: {err}). Pass per-row arrays of equal length."
+                ) from err
 
     def value(self, flat) -> float:
         return float(self._sum(_block_value, flat)[0])

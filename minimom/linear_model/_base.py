@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import numbers
+import threading
 import warnings
 
 import numpy as np
@@ -29,10 +30,66 @@ _SMALL_DATA = 1_000_000  # entries of X below which a fit runs BLAS on one threa
 
 
 @functools.cache
-def _threadpool_controller():
+def _blas_pools():
+    """``(shared, per_thread)``: threadpoolctl controllers of the BLAS libraries with one process-wide thread
+    pool, and of those with a pool per calling thread (OpenBLAS on OpenMP: each thread sets its own limit)."""
     from threadpoolctl import ThreadpoolController  # a scikit-learn dependency
 
-    return ThreadpoolController()
+    blas = ThreadpoolController().select(user_api="blas")
+    per_thread = [lib.filepath for lib in blas.lib_controllers if getattr(lib, "threading_layer", "") == "openmp"]
+    shared = [lib.filepath for lib in blas.lib_controllers if lib.filepath not in per_thread]
+    return blas.select(filepath=shared), blas.select(filepath=per_thread)
+
+
+def _as_controller(action):
+    """Run ``action`` (a limit or a restore on the shared pools) as the thread threadpoolctl lets change them.
+
+    threadpoolctl (3.6 and later) lets only one thread, the first to set a limit, change a shared OpenBLAS
+    pool and silently ignores the others; the fit that pins or restores (under the pin's lock) takes that
+    role for the one call and gives it back, so the last fit out may restore what the first one pinned.
+    """
+    import threadpoolctl
+
+    release = getattr(getattr(threadpoolctl, "OpenBLASController", None), "clear_controlling_thread", None)
+    if release is not None:
+        release(force=True)
+    try:
+        return action()
+    finally:
+        if release is not None:
+            release(force=True)
+
+
+class _BlasPin:
+    """One pin of the shared BLAS pools to a single thread, shared by every fit that runs at the same time.
+
+    A process-wide counter under a lock: the first fit in pins BLAS (remembering the limits it found),
+    fits that start meanwhile join the pin, and the last one out restores the limits the first one found.
+    """
+
+    def __init__(self):
+        self.lock, self.count, self.limiter = threading.Lock(), 0, None
+
+    @contextlib.contextmanager
+    def __call__(self):
+        shared, per_thread = _blas_pools()
+        own = per_thread.limit(limits=1) if per_thread.lib_controllers else contextlib.nullcontext()
+        with own:  # pools per thread: each fit pins its own thread's, and restores it itself
+            with self.lock:
+                if self.count == 0 and shared.lib_controllers:
+                    self.limiter = _as_controller(lambda: shared.limit(limits=1))
+                self.count += 1
+            try:
+                yield
+            finally:
+                with self.lock:
+                    self.count -= 1
+                    if self.count == 0 and self.limiter is not None:
+                        _as_controller(self.limiter.restore_original_limits)
+                        self.limiter = None
+
+
+_blas_pin = _BlasPin()
 
 
 def blas_threads(X):
@@ -40,10 +97,19 @@ def blas_threads(X):
 
     A fit makes many small matrix-vector products; on small data BLAS threads
     cost more to wake than they save, and on a busy machine they stall every step.
+
+    Thread-safe by a process-wide counter under a lock, for BLAS libraries with one
+    thread pool for the whole process (OpenBLAS on pthreads, MKL, BLIS): the first
+    small fit in pins BLAS to one thread, fits that start while it runs join that
+    pin, and the last one out restores the limits that the first one found. So
+    concurrent fits in a thread pool never leave BLAS pinned, and never unpin it
+    under a running fit; while a small fit runs, those libraries use one thread for
+    the whole process. Libraries with a pool per thread (OpenBLAS on OpenMP) are
+    pinned by each fit for its own thread only: no process-wide change there.
     """
     if X.shape[0] * X.shape[1] >= _SMALL_DATA:
         return contextlib.nullcontext()
-    return _threadpool_controller().limit(limits=1, user_api="blas")
+    return _blas_pin()
 
 
 def check_X(estimator, X):

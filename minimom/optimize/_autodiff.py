@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 from autograd.core import make_vjp
+
+# The backward pass starts from a numpy float, as autograd's own value_and_grad does (vspace(ans).ones()):
+# a plain Python 1.0 has no .shape, which some VJPs read (anp.where's with a scalar branch).
+_ONE = np.float64(1.0)
 
 
 def lean_value_and_grad(fun):
@@ -16,6 +21,6 @@ def lean_value_and_grad(fun):
 
     def value_and_grad(x, *args):
         vjp, value = make_vjp(lambda point: fun(point, *args), x)
-        return value, vjp(1.0)
+        return value, vjp(_ONE)
 
     return value_and_grad

@@ -49,6 +49,20 @@ def _check_protocol(optimizer):
                         f"{' and '.join(missing)}. {_PROTOCOL}")
 
 
+def _callback_stops(value) -> bool:
+    """Whether a callback's return value stops the run: ``bool(value)``, as scipy reads a callback's return.
+
+    ``None``, ``False`` and ``0`` go on; ``True``, ``1``, ``np.True_`` and one-element arrays holding a true
+    value stop. An array of any other size has no single truth value: a clear error instead of numpy's.
+    """
+    if value is None:
+        return False
+    if isinstance(value, np.ndarray) and value.size != 1:
+        raise TypeError(f"callback returned an array of shape {value.shape}, whose truth is ambiguous; return "
+                        "True (or any true value) to stop the run, None or False to go on.")
+    return bool(value)
+
+
 def _check_calibrated(tuned, optimizer):
     """``calibrate(curvature)`` must give back an optimizer: ``self``, or a tuned copy."""
     if tuned is None or not (callable(getattr(tuned, "init", None)) and callable(getattr(tuned, "update", None))):
@@ -131,7 +145,7 @@ def _first_evaluation(flat_fun, x, args):
     if detached and _depends_on_x(flat_fun, x, args, value):
         why = "the loss came back as a plain number, cut off from the parameters"
         raise TracingError(_TRACING_HELP.format(why=why))
-    grad = vjp(np.ones_like(value, dtype=float) if np.ndim(value) else 1.0)
+    grad = vjp(np.ones_like(value, dtype=float) if np.ndim(value) else np.float64(1.0))  # has .shape
     grad = np.asarray(grad)
     if grad.dtype == object:
         raise TracingError(_TRACING_HELP.format(why="the gradient came back as an object array"))

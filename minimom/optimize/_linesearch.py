@@ -161,10 +161,12 @@ def _quadratic_minimizer(a, fa, da, b, fb):
 def _curvature_constant(optimizer) -> float | None:
     """The strong Wolfe ``c2`` an optimizer asks for with its ``line_search`` attribute (True: 0.9), or None."""
     c2 = getattr(optimizer, "line_search", None)
-    if c2 is None or c2 is False:
+    if isinstance(c2, (bool, np.bool_)):  # numpy's booleans too
+        c2 = 0.9 if c2 else None
+    if c2 is None:
         return None
-    c2 = 0.9 if c2 is True else c2
-    if not (isinstance(c2, (float, int)) and 1e-4 < c2 < 1):
+    # Any real number, numpy scalars included (np.float32(0.5)), as ftol accepts them.
+    if not (isinstance(c2, numbers.Real) and 1e-4 < c2 < 1):
         raise TypeError(f"{optimizer!r}.line_search must be True or the strong Wolfe curvature constant, a number "
                         f"in (1e-4, 1) such as 0.9, got {c2!r}; leave it unset for an optimizer that takes its own "
                         "steps.")

@@ -13,13 +13,15 @@ from ..data._rowsum import _needs_row_sum
 from ..optimizers._curvature import Curvature
 from ..optimizers._momentum import Momentum
 from ._arguments import _as_args, _problem, _reject_keywords
-from ._checks import TracingError, _check_calibrated, _check_options, _check_protocol, _checked_update
+from ._checks import TracingError, _callback_stops, _check_calibrated, _check_options, _check_protocol, _checked_update
 from ._linesearch import SearchFailed, _curvature_constant, _relative_ftol, wolfe_search
 from ._progress import _Progress
-from ._result import STATUS_MESSAGES, OptimizeResult, _History, _read_only
+from ._result import STATUS_MESSAGES, OptimizeResult, _History, _inf_norm, _read_only
 from ._retune import _MAX_RETUNES, _Guard
 
 __all__ = ["minimize", "TracingError"]  # TracingError is defined in _checks
+
+_BUILD_ATTEMPTS = 3  # interrupts while the result is built that still give a result
 
 
 def minimize(fun: Callable[..., Any], x0: Any, args: tuple = (), *, optimizer: Any = None,
@@ -50,8 +52,10 @@ def minimize(fun: Callable[..., Any], x0: Any, args: tuple = (), *, optimizer: A
         Stop when the gradient's infinity norm is ``<= tol``.
     callback : callable, default=None
         ``callback(intermediate_result)`` after every iteration, with an
-        :class:`OptimizeResult` of the current state. Returning ``True`` or
-        raising ``StopIteration`` stops the run successfully.
+        :class:`OptimizeResult` of the current state. Returning a true value
+        (``bool(value)`` is True: ``True``, ``1``, ``np.True_``, a one-element
+        array holding a true value) or raising ``StopIteration`` stops the run
+        successfully; ``None`` and false values go on.
     batch_size : int, default=None
         Mini-batch mode: ``n`` is the length of the first array in ``args``;
         every array in ``args`` whose first axis has length ``n`` is cut into
@@ -145,26 +149,30 @@ class _Run:
         tuned = calibrate(Curvature(hvp, x, safety=safety, stochastic=self.batches is not None))
         return _check_calibrated(tuned, self.base_optimizer)
 
-    def result(self) -> OptimizeResult:
+    def result(self, status: str | None = None, attempts: int = _BUILD_ATTEMPTS) -> OptimizeResult:
+        # A Ctrl-C may land anywhere, the building of the result included: then the result is built
+        # again, as "interrupted" (the run is never redone). Only repeated Ctrl-Cs get through.
+        try:
+            return self._run_and_build(status)
+        except KeyboardInterrupt:
+            if not attempts:
+                raise
+            return self.result("interrupted", attempts - 1)
+
+    def _run_and_build(self, status) -> OptimizeResult:
         # Overflow and NaN are expected in a diverging run, which is detected and reported.
-        status = None
         with np.errstate(over="ignore", invalid="ignore"):
-            try:
-                if not (math.isfinite(self.loss) and math.isfinite(self.gnorm)):
-                    status = "invalid_start"
-                elif self.gnorm <= self.tol:
-                    self.optimizer = self._calibrate(safety=1.0)  # no step needed, but "auto" is resolved
-                    status = "converged"
-                elif self.maxiter == 0:
-                    status = "maxiter"  # no step asked for: nothing to tune
-                else:
-                    self.optimizer = self._calibrate(safety=1.0)
-                    status = self._loop()
-            except KeyboardInterrupt:
-                status = "interrupted"
-            finally:
-                self.progress.close(status)
-        return self._result(status)
+            status = status or self._run()
+            self.progress.close(status)
+            return self._result(status)
+
+    def _run(self) -> str:
+        if not (math.isfinite(self.loss) and math.isfinite(self.gnorm)):
+            return "invalid_start"
+        if self.maxiter == 0 and self.gnorm > self.tol:
+            return "maxiter"  # no step asked for: nothing to tune
+        self.optimizer = self._calibrate(safety=1.0)  # at a converged start no step is needed, but "auto" resolves
+        return "converged" if self.gnorm <= self.tol else self._loop()
 
     def _loop(self) -> str:
         self.c2 = _curvature_constant(self.optimizer)
@@ -207,6 +215,8 @@ class _Run:
             self.x, self.loss, self.grad, self.gnorm = guard.best
             self.optimizer = self._calibrate(safety=guard.next_safety(diverged=not finite))
             state, update = self.optimizer.init(self.x), self.optimizer.update
+        if guard is not None and guard.best[1] < self.loss:  # a self-tuned run that climbed back up keeps its best
+            self.x, self.loss, self.grad, self.gnorm = guard.best
         return "maxiter"
 
     def _advance(self, update, state):
@@ -263,8 +273,7 @@ class _Run:
 
     def _call_back(self) -> bool:
         try:
-            stop = self.callback(self._result("callback", intermediate=True))
-            return isinstance(stop, (bool, np.bool_)) and bool(stop)
+            return _callback_stops(self.callback(self._result("callback", intermediate=True)))
         except StopIteration:
             return True
 
@@ -282,10 +291,3 @@ class _Run:
             nit=self.nit, nfev=self.nfev, success=status in ("converged", "ftol", "callback"), status=status,
             message=message, history=self.history.view().copy(), optimizer=self.optimizer,
         )
-
-
-def _inf_norm(grad) -> float:
-    """max |grad|: NaN or inf when the gradient is not finite."""
-    return float(np.abs(grad).max()) if grad.size else 0.0
-
-

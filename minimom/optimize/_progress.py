@@ -13,7 +13,7 @@ class _Progress:
 
     def __init__(self, total: int, verbose: bool):
         self.bar, self.every, self.count, self.loss = None, 0, 0, None
-        self.verbose = verbose
+        self.verbose, self.closed = verbose, False
         if not verbose:
             return
         try:
@@ -33,6 +33,9 @@ class _Progress:
             print(f"minimize: iteration {self.count}, loss {loss:.6g}", file=sys.stderr)
 
     def close(self, status: str | None = None):
+        if self.closed:  # once: a result built again after a Ctrl-C does not close it twice
+            return
+        self.closed = True
         if self.bar is not None:
             self.bar.close()
         elif self.verbose:

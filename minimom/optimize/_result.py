@@ -118,3 +118,8 @@ def _read_only(array: np.ndarray) -> np.ndarray:
     view = array.view()
     view.flags.writeable = False
     return view
+
+
+def _inf_norm(grad) -> float:
+    """max |grad|: NaN or inf when the gradient is not finite."""
+    return float(np.abs(grad).max()) if grad.size else 0.0

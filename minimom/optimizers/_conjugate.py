@@ -23,6 +23,8 @@ from .schedules import _real
 
 __all__ = ["ConjugateMomentum"]
 
+_EPSILON = float(np.finfo(float).eps)
+
 
 class ConjugateState(NamedTuple):
     x: np.ndarray | None  # the point and gradient of the previous call
@@ -121,7 +123,11 @@ class ConjugateMomentum(Optimizer):
         if state.x is not None:
             s, y = params - state.x, grad - state.grad
             sy, yy = float(s @ y), float(y @ y)
-            if sy > 1e-16 * yy and yy > 0:  # a Wolfe step has s.y > 0; skip a pair without curvature
+            # Skip a pair without curvature, relative to the problem's own scale (L-BFGS-B's test):
+            # s.y must exceed machine epsilon times the decrease -g_{k-1}.s predicted along the step.
+            # Both are in the loss's units, so the test reads the same at any scale of x or f; a strong
+            # Wolfe step always passes it, as s.y >= (1 - c2) (-g_{k-1}.s) there.
+            if sy > _EPSILON * max(-float(state.grad @ s), 0.0) and sy > 0 and yy > 0:
                 if memory is None:
                     step = _hager_zhang(grad, state.grad, s, y, sy, yy)
                 else:
