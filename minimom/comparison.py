@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import numbers
 import time
 import warnings
 
@@ -12,6 +14,7 @@ from sklearn import linear_model as sk
 from sklearn.base import clone
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
+from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 
 from .linear_model import LinearRegression, LogisticRegression, Ridge
 
@@ -31,6 +34,8 @@ class ComparisonReport:
     alpha ||w||^2``) evaluated at each solution by the same numpy code;
     ``objective_gap`` is their difference relative to the reference.
     ``agrees`` is ``max_abs_diff <= tolerance``, over ``coef_`` and ``intercept_``.
+    ``fit_time`` and ``fit_time_reference`` are wall times of the two fits, both
+    run with BLAS limited to ``blas_threads`` threads (``None``: no limit).
     """
 
     model: str
@@ -47,6 +52,7 @@ class ComparisonReport:
     n_iter_reference: int | None
     tolerance: float
     agrees: bool
+    blas_threads: int | None = 1
 
     def to_dict(self) -> dict:
         """The report as a dict of plain Python values (JSON-ready)."""
@@ -57,13 +63,14 @@ class ComparisonReport:
             ("", "minimom", "scikit-learn"),
             ("objective", f"{self.objective:.10g}", f"{self.objective_reference:.10g}"),
             ("score", f"{self.score:.6f}", f"{self.score_reference:.6f}"),
-            ("fit time [s]", f"{self.fit_time:.4f}", f"{self.fit_time_reference:.4f}"),
+            (f"fit time [s] ({_threads_text(self.blas_threads)})", f"{self.fit_time:.4f}",
+             f"{self.fit_time_reference:.4f}"),
             ("iterations", str(self.n_iter), str(self.n_iter_reference)),
         ]
         verdict = "agree" if self.agrees else "DISAGREE"
         lines = [f"{self.model} on {self.dataset}: {verdict} (max |coef diff| {self.max_abs_diff:.2e}, "
                  f"tolerance {self.tolerance:g}; objective gap {self.objective_gap:.2e})"]
-        lines += [f"  {a:<14}{b:>20}{c:>20}" for a, b, c in rows]
+        lines += [f"  {a:<28}{b:>20}{c:>20}" for a, b, c in rows]
         return "\n".join(lines)
 
 
@@ -71,7 +78,8 @@ def reference_for(estimator):
     """The scikit-learn estimator that solves the same problem, with a tight tolerance."""
     params = {"fit_intercept": estimator.fit_intercept}
     if isinstance(estimator, Ridge):
-        return sk.Ridge(alpha=estimator.alpha, solver="cholesky", **params)
+        alpha = estimator.alpha if np.ndim(estimator.alpha) == 0 else np.asarray(estimator.alpha, dtype=float)
+        return sk.Ridge(alpha=alpha, solver="cholesky", **params)  # scikit-learn takes an array, not a list
     if isinstance(estimator, LinearRegression):
         return sk.LinearRegression(**params)
     if isinstance(estimator, LogisticRegression):
@@ -81,7 +89,7 @@ def reference_for(estimator):
 
 
 def compare(estimator, X, y, *, reference=None, sample_weight=None, tolerance: float = DEFAULT_TOLERANCE,
-            dataset: str = "data") -> ComparisonReport:
+            dataset: str = "data", blas_threads: int | None = 1) -> ComparisonReport:
     """Fit ``estimator`` and its scikit-learn counterpart on ``(X, y)`` and compare the solutions.
 
     Parameters
@@ -98,6 +106,9 @@ def compare(estimator, X, y, *, reference=None, sample_weight=None, tolerance: f
         still counts as agreement.
     dataset : str, default="data"
         A name for the report.
+    blas_threads : int or None, default=1
+        Both fits run with BLAS limited to this many threads (threadpoolctl), so
+        that their times compare like with like; ``None`` leaves BLAS as it is.
 
     Returns
     -------
@@ -105,12 +116,15 @@ def compare(estimator, X, y, *, reference=None, sample_weight=None, tolerance: f
     """
     ours = clone(estimator)
     ref = clone(reference) if reference is not None else reference_for(ours)
+    if blas_threads is not None and (isinstance(blas_threads, bool) or not isinstance(blas_threads, numbers.Integral)
+                                     or blas_threads < 1):
+        raise ValueError(f"blas_threads must be an integer >= 1 or None, got {blas_threads!r}.")
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
-    fit_time = _timed_fit(ours, X, y, sample_weight)
+    fit_time = _timed_fit(ours, X, y, sample_weight, blas_threads)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the reference's own warnings are not ours to report
-        fit_time_reference = _timed_fit(ref, X, y, sample_weight)
+        fit_time_reference = _timed_fit(ref, X, y, sample_weight, blas_threads)
     diff = max(np.max(np.abs(np.asarray(ours.coef_) - ref.coef_)),
                np.max(np.abs(np.asarray(ours.intercept_) - np.asarray(ref.intercept_))))
     objective = sklearn_objective(ours, X, y, sample_weight)
@@ -125,13 +139,22 @@ def compare(estimator, X, y, *, reference=None, sample_weight=None, tolerance: f
         n_iter=int(np.max(ours.n_iter_)),
         n_iter_reference=None if n_iter_reference is None else int(np.max(n_iter_reference)),
         tolerance=tolerance, agrees=bool(diff <= tolerance),
+        blas_threads=None if blas_threads is None else int(blas_threads),
     )
 
 
-def _timed_fit(estimator, X, y, sample_weight) -> float:
-    start = time.perf_counter()
-    estimator.fit(X, y, sample_weight=sample_weight)
-    return time.perf_counter() - start
+def _timed_fit(estimator, X, y, sample_weight, blas_threads) -> float:
+    limit = contextlib.nullcontext() if blas_threads is None else threadpool_limits(blas_threads, user_api="blas")
+    with limit:
+        start = time.perf_counter()
+        estimator.fit(X, y, sample_weight=sample_weight)
+        return time.perf_counter() - start
+
+
+def _threads_text(blas_threads) -> str:
+    if blas_threads is None:
+        return "BLAS unlimited"
+    return f"BLAS {blas_threads} thread" + ("s" if blas_threads > 1 else "")
 
 
 def sklearn_objective(estimator, X, y, sample_weight=None, coef=None, intercept=None) -> float:
@@ -154,5 +177,7 @@ def sklearn_objective(estimator, X, y, sample_weight=None, coef=None, intercept=
         data = np.sum(weights * losses)
         return float(data if np.isinf(estimator.C) else 0.5 * np.sum(coef**2) + estimator.C * data)
     residual = np.asarray(y, dtype=float).reshape(len(y), -1) - scores
-    penalty = estimator.alpha * np.sum(coef**2) if isinstance(estimator, Ridge) else 0.0
+    # one penalty per target (alpha an array of n_targets) or one for all: alpha_t ||w_t||^2 summed over targets
+    alpha = np.reshape(np.asarray(estimator.alpha, dtype=float), (-1, 1)) if isinstance(estimator, Ridge) else 0.0
+    penalty = np.sum(alpha * coef**2)
     return float(np.sum(weights[:, None] * residual**2) + penalty)

@@ -175,6 +175,14 @@ class _LeastSquares(MultiOutputMixin, RegressorMixin, BaseEstimator):
         """Predict with the fitted linear model: ``X @ coef_.T + intercept_`` (dense or sparse ``X``)."""
         return linear_scores(self, X)
 
+    def score(self, X, y, sample_weight=None) -> float:
+        """The coefficient of determination of ``predict(X)``: ``R^2 = 1 - sum w (y - y_hat)^2 / sum w (y - ybar)^2``.
+
+        scikit-learn's ``RegressorMixin.score`` (``ybar`` the weighted mean): averaged uniformly over the
+        targets; 1 is a perfect fit.
+        """
+        return super().score(X, y, sample_weight=sample_weight)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True

@@ -248,6 +248,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
         return self.classes_[index]
 
+    def score(self, X, y, sample_weight=None) -> float:
+        """The mean accuracy of ``predict(X)`` against ``y`` (weighted by ``sample_weight``): scikit-learn's
+        ``ClassifierMixin.score``."""
+        return super().score(X, y, sample_weight=sample_weight)
+
     @by_rows
     def predict_log_proba(self, X):
         """Log-probabilities of the classes, shape (n, n_classes), computed stably."""

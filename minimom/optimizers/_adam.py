@@ -44,9 +44,11 @@ class Adam(Optimizer):
         self.eps = number
 
     def init(self, params: np.ndarray) -> AdamState:
+        """Zero first and second moment estimates, step count 0."""
         return AdamState(np.zeros_like(params), np.zeros_like(params), 0)
 
     def update(self, grad: np.ndarray, state: AdamState, params: np.ndarray):
+        """Return ``(step, new_state)``: ``step = -lr * m_hat / (sqrt(v_hat) + eps)``, bias-corrected moments."""
         mean, square, t = state
         rate = _rate_at(self.learning_rate, t) if callable(self.learning_rate) else self.learning_rate
         mean = self.beta1 * mean + (1 - self.beta1) * grad

@@ -75,9 +75,11 @@ class Optimizer:
     """
 
     def init(self, params: np.ndarray):
+        """Return the optimizer's state for the flat float64 parameters ``params`` (e.g. a zero velocity)."""
         raise NotImplementedError
 
     def update(self, grad: np.ndarray, state, params: np.ndarray):
+        """Return ``(step, new_state)``: the step to add to ``params`` (same shape), given the gradient there."""
         raise NotImplementedError
 
     def __repr__(self) -> str:

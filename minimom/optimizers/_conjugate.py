@@ -115,6 +115,7 @@ class ConjugateMomentum(Optimizer):
         return 0.9 if self.memory else 0.1  # quasi-Newton steps need little; CG needs a closer search
 
     def init(self, params: np.ndarray) -> ConjugateState:
+        """No previous step or gradient yet; an empty curvature memory of ``memory`` pairs."""
         return ConjugateState(None, None, _Memory(self.memory, params.size) if self.memory else None)
 
     def update(self, grad: np.ndarray, state: ConjugateState, params: np.ndarray):

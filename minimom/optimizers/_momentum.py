@@ -145,6 +145,7 @@ class Momentum(Optimizer):
         return tuned
 
     def init(self, params: np.ndarray) -> MomentumState:
+        """Zero velocity, step count 0. "auto" hyperparameters must have been resolved by ``calibrate`` first."""
         if "auto" in (self.learning_rate, self.momentum):
             raise ValueError(
                 "Momentum has 'auto' hyperparameters: run it through minimom.minimize, which "
@@ -153,6 +154,10 @@ class Momentum(Optimizer):
         return MomentumState(np.zeros_like(params), 0, 0)
 
     def update(self, grad: np.ndarray, state: MomentumState, params: np.ndarray):
+        """Return ``(step, new_state)``: ``v = momentum*v - lr(t)*grad``, ``step = v``.
+
+        With ``nesterov=True`` the step looks ahead: ``step = momentum*v - lr(t)*grad``.
+        """
         velocity, step_count, since_restart = state
         rate = _rate_at(self.learning_rate, step_count) if callable(self.learning_rate) else self.learning_rate
         restart = self.momentum == "adaptive" if self.restart is None else self.restart
@@ -203,6 +208,7 @@ class GradientDescent(Momentum):
         super().__init__(learning_rate=learning_rate, momentum=0.0, nesterov=False, restart=False)
 
     def calibrate(self, curvature: Curvature) -> GradientDescent:
+        """Resolve ``learning_rate="auto"`` to ``1/L``, ``L`` the largest Hessian eigenvalue (``self`` otherwise)."""
         if self.learning_rate != "auto":
             return self
         largest, _ = curvature.extremes()

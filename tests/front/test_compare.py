@@ -85,7 +85,8 @@ def test_plot_writes_a_png(tmp_path):
     assert done.returncode == 0, done.stderr
     assert path.stat().st_size > 0
     image = matplotlib.image.imread(str(path))
-    assert image.shape[:2] == (340, 1350)  # 3 panels (2 models on diabetes, 1 on iris): 13.5 x 3.4 in, 100 dpi
+    # 3 panels (2 models on diabetes, 1 on iris) in one row, 13.5 in wide at 100 dpi, legend and caption below
+    assert image.shape[1] == 1350 and image.shape[0] > 340
 
 
 def test_help_and_version():

@@ -16,14 +16,31 @@ def test_the_examples_the_tutorials_name_exist():
             "minibatch.py"} <= names
 
 
+FIGURES = {  # the figures each example draws (docs/images/ by default; the gallery, docs/examples.md, shows them)
+    "momentum_vs_gd.py": ["trajectories.png", "loss_curves.png"],
+    "fit_sklearn_datasets.py": ["sklearn_convergence.png"],
+    "minibatch.py": ["minibatch_loss.png"],
+}
+
+
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_example_runs(script, tmp_path):
     args = [sys.executable, str(script)]
-    if script.name == "momentum_vs_gd.py":
+    if script.name in FIGURES:
         args.append(str(tmp_path))  # figures go to a scratch folder, not docs/
     done = subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=tmp_path,
                           env={**os.environ, "MPLBACKEND": "Agg"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()
-    if script.name == "momentum_vs_gd.py":
-        assert (tmp_path / "trajectories.png").stat().st_size > 0 and (tmp_path / "loss_curves.png").stat().st_size > 0
+    for figure in FIGURES.get(script.name, []):
+        assert (tmp_path / figure).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", figure
+
+
+def test_the_gallery_shows_every_figure_the_examples_draw():
+    gallery = (EXAMPLES[0].parents[1] / "docs" / "examples.md").read_text()
+    for script, figures in FIGURES.items():
+        assert f"examples/{script}" in gallery
+        for figure in figures:
+            assert f"(images/{figure})" in gallery and (EXAMPLES[0].parents[1] / "docs" / "images" / figure).is_file()
+    for script in EXAMPLES:
+        assert f"examples/{script.name}" in gallery, script.name
