@@ -20,6 +20,7 @@ from pathlib import Path
 import autograd.numpy as anp
 import numpy as np
 from autograd import value_and_grad
+from bounds import bench_bounds  # section j (issue 18): bounds and penalties vs scipy and scikit-learn
 from dask_fit import bench_dask_fit  # benchmarks/dask_fit.py: data beyond memory (dask, memmap)
 from estimators import bench_estimator_speed  # section h (issue 11), a module of its own
 from scipy.special import expit
@@ -261,6 +262,7 @@ SECTIONS = {
     "g_callback": bench_callback,
     "h_estimator_speed": bench_estimator_speed,
     "i_dask_fit": bench_dask_fit,
+    "j_bounds": bench_bounds,
 }
 
 

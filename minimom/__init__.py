@@ -14,12 +14,15 @@ from .data import RowSum, dot
 from .linear_model import LinearRegression, LogisticRegression, Ridge
 from .optimize import OptimizeResult, TracingError, covariance, hessian, minimize, scipy_method, standard_errors
 from .optimizers import (
+    L1,
     Adam,
     ConjugateMomentum,
     Curvature,
+    ElasticNet,
     GradientDescent,
     Momentum,
     Optimizer,
+    ProximalMomentum,
     TunedMomentum,
     schedules,
 )
@@ -33,12 +36,15 @@ __all__ = [
     "ComparisonReport",
     "ConjugateMomentum",
     "Curvature",
+    "ElasticNet",
     "GradientDescent",
+    "L1",
     "LinearRegression",
     "LogisticRegression",
     "Momentum",
     "OptimizeResult",
     "Optimizer",
+    "ProximalMomentum",
     "Ridge",
     "RowSum",
     "TracingError",

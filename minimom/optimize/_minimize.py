@@ -11,8 +11,8 @@ import numpy as np
 from ..data._batches import _Batches
 from ..data._rowsum import _needs_row_sum
 from ..optimizers._curvature import Curvature
-from ..optimizers._momentum import Momentum
 from ._arguments import _as_args, _problem, _reject_keywords
+from ._bounds import _composite
 from ._checks import TracingError, _callback_stops, _check_calibrated, _check_options, _check_protocol, _checked_update
 from ._linesearch import SearchFailed, _curvature_constant, _relative_ftol, wolfe_search
 from ._progress import _Progress
@@ -27,7 +27,8 @@ _BUILD_ATTEMPTS = 3  # interrupts while the result is built that still give a re
 def minimize(fun: Callable[..., Any], x0: Any, args: tuple = (), *, optimizer: Any = None,
              maxiter: int = 1000, tol: float = 1e-6, callback: Callable | None = None,
              batch_size: int | None = None, random_state: Any = None,
-             verbose: bool = False, jac: Any = None, **unknown: Any) -> OptimizeResult:
+             verbose: bool = False, jac: Any = None, penalty: Any = None, bounds: Any = None,
+             **unknown: Any) -> OptimizeResult:
     """Minimize ``fun(x, *args)`` with gradients from autograd and steps from ``optimizer``.
 
     Parameters
@@ -72,6 +73,8 @@ def minimize(fun: Callable[..., Any], x0: Any, args: tuple = (), *, optimizer: A
         returns ``(value, gradient)``; a callable, ``jac(x, *args)`` returns the
         gradient. A given gradient has the structure of ``x0``. For losses
         autograd cannot trace.
+    penalty, bounds : default=None
+        ``fun + penalty`` on ``lo <= x <= hi``, by proximal steps: see :mod:`minimom.optimize._composite`.
 
     Returns
     -------
@@ -96,26 +99,32 @@ def minimize(fun: Callable[..., Any], x0: Any, args: tuple = (), *, optimizer: A
     ('converged', [3.0, 3.0], -1.0)
     """
     _reject_keywords(unknown, _KEYWORDS)
-    return _start(fun, x0, args, optimizer, maxiter, tol, callback, batch_size, random_state, verbose, jac).result()
+    return _start(fun, x0, args, optimizer, maxiter, tol, callback, batch_size, random_state, verbose, jac,
+                  penalty, bounds).result()
 
 
-_KEYWORDS = ("args", "optimizer", "maxiter", "tol", "callback", "batch_size", "random_state", "verbose", "jac")
+_KEYWORDS = ("args", "optimizer", "maxiter", "tol", "callback", "batch_size", "random_state", "verbose", "jac",
+             "penalty", "bounds")
 
 
-def _start(fun, x0, args, optimizer, maxiter, tol, callback, batch_size, random_state, verbose, jac) -> _Run:
+def _start(fun, x0, args, optimizer, maxiter, tol, callback, batch_size, random_state, verbose, jac,
+           penalty=None, bounds=None) -> _Run:
     """Check the arguments, evaluate once, and return the run, ready to go (``result()`` runs it)."""
     maxiter, tol = _check_options(maxiter, tol, callback, random_state)
-    optimizer = Momentum() if optimizer is None else optimizer
+    composite, optimizer = _composite(penalty, bounds, x0, optimizer, batch_size)  # composite None: neither given
     _check_protocol(optimizer)
     args = _as_args(args)
     _needs_row_sum(fun, args)
     batches = None if batch_size is None else _Batches(args, batch_size, random_state)
     try:
-        problem = _problem(fun, x0, args, jac)
+        problem = _problem(fun, x0, args, jac, None if composite is None else composite.project)
     except (ValueError, IndexError) as err:
         if batches is not None:
             batches.explain(err)
         raise
+    if composite is not None:
+        from ._composite import _CompositeRun  # noqa: PLC0415 (it builds on _Run, defined below)
+        return _CompositeRun(problem, optimizer, args, maxiter, tol, callback, verbose, batches, composite=composite)
     return _Run(problem, optimizer, args, maxiter, tol, callback, verbose, batches)
 
 

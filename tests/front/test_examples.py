@@ -20,6 +20,7 @@ FIGURES = {  # the figures each example draws (docs/images/ by default; the gall
     "momentum_vs_gd.py": ["trajectories.png", "loss_curves.png"],
     "fit_sklearn_datasets.py": ["sklearn_convergence.png"],
     "minibatch.py": ["minibatch_loss.png"],
+    "penalties_convergence.py": ["penalties_convergence.png"],
 }
 
 
