@@ -15,7 +15,7 @@ import minimom as mm
 
 da = pytest.importorskip("dask.array")
 pytest.importorskip("distributed")
-pytestmark = pytest.mark.dask
+pytestmark = [pytest.mark.dask, pytest.mark.slow]
 
 COLUMNS = ["normal", "constant", "near_constant", "duplicate", "huge", "tiny"]
 
