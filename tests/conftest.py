@@ -37,7 +37,7 @@ _SUITES = {
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``sklearn_suite``, ``scipy_suite`` or ``slow`` run only when selected: ``pytest -m sklearn_suite``."""
+    """Tests marked ``sklearn_suite``, ``scipy_suite`` or ``slow`` run only when selected (``pytest -m slow``)."""
     selected = config.getoption("markexpr") or ""
     for marker, reason in _SUITES.items():
         if marker in selected:
