@@ -22,7 +22,8 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
 
 from ..data._design import ScoreWeights, fit_design
-from ..optimize._minimize import _inf_norm, minimize
+from ..optimize._minimize import minimize
+from ..optimize._result import _inf_norm
 from ._base import COMMON_CONSTRAINTS, blas_threads, by_rows, linear_scores, set_fitted, whole_or_previous
 from ._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss, _sum_zero_basis
 from ._whitening import (

@@ -26,7 +26,7 @@ from ..optimizers._projected import ReducedMemory, arc_point, pseudo_gradient
 from ..optimizers._proximal import ProximalMomentum
 from ._checks import _checked_update
 from ._linesearch import _C1, _curvature_constant, _relative_ftol
-from ._minimize import _Run
+from ._run import _Run
 
 _MAX_TRIALS = 40  # halvings (or more) of the arc step before the search gives up
 _ROUNDOFF = 1e-12  # the relative rise in F forgiven when the residual still falls (rounding near a minimum)
