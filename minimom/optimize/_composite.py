@@ -67,6 +67,13 @@ class _CompositeRun(_Run):
         self.smooth = float(smooth)
         return self._accept(x, self.smooth + self.composite.value(x), grad, self.composite.residual(x, grad))
 
+    def _move_to(self, x):
+        """Evaluate at the feasible ``x`` and make it the current point; a status if the run ends there."""
+        smooth, grad = self._evaluate(x)
+        if not (math.isfinite(smooth) and np.isfinite(grad).all()):
+            return "diverged"  # the current point stays the last finite one
+        return self._take(x, smooth, grad)
+
     # -- orthant-wise projected L-BFGS --------------------------------------------------------------------------
     def _quasi_newton(self, m: int, ftol: float) -> str:
         composite = self.composite
@@ -188,11 +195,7 @@ class _CompositeRun(_Run):
             else:
                 return "no_decrease"
             state = new_state
-            x = composite.project(y + step)
-            smooth, grad = self._evaluate(x)
-            if not (math.isfinite(smooth) and np.isfinite(grad).all()):
-                return "diverged"
-            status = self._take(x, smooth, grad)
+            status = self._move_to(composite.project(y + step))
             if status is not None:
                 return status
             lipschitz *= shrink
@@ -238,10 +241,7 @@ class _CompositeRun(_Run):
             else:
                 step, state = update(self.grad, state, x)
                 x = composite.project(x + step)
-            smooth, grad = self._evaluate(x)
-            if not (math.isfinite(smooth) and np.isfinite(grad).all()):
-                return "diverged"
-            status = self._take(x, smooth, grad)
+            status = self._move_to(x)
             if status is not None:
                 return status
         return "maxiter"
