@@ -34,6 +34,7 @@ from threadpoolctl import threadpool_limits
 from timing import median_times
 
 import minimom as mm
+from minimom.data._design import as_design
 from minimom.linear_model._objectives import BinaryLogLoss, LinearObjective
 from minimom.linear_model._whitening import safe_moments, whitening
 
@@ -156,7 +157,7 @@ def _logistic_problem(n, d, seed=0):
 def _internal_objective(X, y, penalty):
     """The binary logistic objective exactly as LogisticRegression builds it."""
     weights = np.full(len(y), 1 / len(y))
-    moments, prescale = safe_moments(X, weights)
+    moments, prescale = safe_moments(as_design(X), weights)
     white = whitening(moments, prescale, 0.25, penalty, True)
     return LinearObjective(X, moments.mean, white.P, penalty, 1, 2.0, BinaryLogLoss(y, weights))
 

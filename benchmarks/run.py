@@ -20,13 +20,14 @@ from pathlib import Path
 import autograd.numpy as anp
 import numpy as np
 from autograd import value_and_grad
+from bounds import bench_bounds  # section j (issue 18): bounds and penalties vs scipy and scikit-learn
 from dask_fit import bench_dask_fit  # benchmarks/dask_fit.py: data beyond memory (dask, memmap)
 from estimators import bench_estimator_speed  # section h (issue 11), a module of its own
 from scipy.special import expit
 from sklearn import datasets
 from sklearn import linear_model as sk
 from sklearn.preprocessing import StandardScaler
-from sparse_models import bench_sparse  # section j (issue 19), a module of its own
+from sparse_models import bench_sparse  # section k (issue 19), a module of its own
 from timing import median_times  # interleaved repeats, medians
 from user_losses import bench_user_losses  # section f, a module of its own (benchmarks/ is on sys.path)
 
@@ -262,7 +263,8 @@ SECTIONS = {
     "g_callback": bench_callback,
     "h_estimator_speed": bench_estimator_speed,
     "i_dask_fit": bench_dask_fit,
-    "j_sparse": bench_sparse,
+    "j_bounds": bench_bounds,
+    "k_sparse": bench_sparse,
 }
 
 

@@ -13,7 +13,7 @@ Problems: benchopt's simulated Lasso data (rows N(0, Sigma) with Sigma_ij = rho^
 alpha in {0.1, 0.01} * alpha_max; a text-like sparse CSR set (tf-idf-like, Zipf-distributed column
 frequencies); L1 and elastic-net logistic regression, binary and 3-class.
 
-Run:  python benchmarks/sparse_models.py [--quick]      (or through run.py: --only j_sparse)
+Run:  python benchmarks/sparse_models.py [--quick]      (or through run.py: --only k_sparse)
 """
 
 from __future__ import annotations

@@ -14,12 +14,14 @@ from .data import RowSum, dot
 from .linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge
 from .optimize import OptimizeResult, TracingError, covariance, hessian, minimize, scipy_method, standard_errors
 from .optimizers import (
+    L1,
     Adam,
     ConjugateMomentum,
     Curvature,
     GradientDescent,
     Momentum,
     Optimizer,
+    ProximalMomentum,
     TunedMomentum,
     schedules,
 )
@@ -35,12 +37,14 @@ __all__ = [
     "Curvature",
     "ElasticNet",
     "GradientDescent",
+    "L1",
     "Lasso",
     "LinearRegression",
     "LogisticRegression",
     "Momentum",
     "OptimizeResult",
     "Optimizer",
+    "ProximalMomentum",
     "Ridge",
     "RowSum",
     "TracingError",

@@ -32,11 +32,12 @@ def rng():
 _SUITES = {
     "sklearn_suite": "scikit-learn's own tests with minimom's estimators: run with -m sklearn_suite",
     "scipy_suite": "scipy's own minimize tests with mm.scipy_method: run with -m scipy_suite",
+    "slow": "a slow check (minutes of CPU; CI runs it after the suite): run with -m slow",
 }
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``sklearn_suite`` or ``scipy_suite`` run only when selected: ``pytest -m sklearn_suite``."""
+    """Tests marked ``sklearn_suite``, ``scipy_suite`` or ``slow`` run only when selected (``pytest -m slow``)."""
     selected = config.getoption("markexpr") or ""
     for marker, reason in _SUITES.items():
         if marker in selected:

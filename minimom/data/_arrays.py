@@ -1,15 +1,17 @@
-"""Every pass over the data ``X`` of the linear models, in one place.
+"""The block kernels of the linear models' passes over ``X``: what one block of rows contributes, and the sum.
 
-The estimators never copy, centre or whiten ``X``: they call these functions,
-which read ``X`` as it is and dispatch on its type. Dense arrays (ndarray or
-memmap, float64 or float32) are read in row blocks of about
-``_BLOCK_BYTES`` bytes, so temporaries stay small and float32 blocks are
-converted to float64 one block at a time; scipy.sparse matrices (CSR or CSC)
-go through scipy's sparse products and are never densified.
+A pass over ``X`` (see :mod:`minimom.data._design`) cuts it into row blocks,
+applies one of these kernels to every block where the block is (here, or on a
+dask worker) and adds the blocks' small results up: the weighted moments
+(:func:`moment_part`, summed and finished by :func:`finish_moments`), a loss
+and its gradient (:func:`loss_part`). Dense blocks are converted to float64
+one block at a time; scipy.sparse ``X`` is one block, through scipy's sparse
+products, never densified.
 
-Conventions: ``weights`` are per-row and sum to one where a mean is taken;
-``mean`` and ``scale`` are d-vectors applied to d-vectors, never to ``X``
-(``(X - mean) @ v = X @ v - mean @ v``); results are float64.
+Conventions: ``mean`` and ``scale`` are d-vectors applied to d-vectors, never
+to ``X`` (``(X - mean) @ v = X @ v - mean @ v``); results are float64. The
+module-level functions (:func:`moments`, :func:`matmul`, ...) are the same
+passes on a bare array, through :func:`minimom.data._design.as_design`.
 """
 
 from __future__ import annotations
@@ -41,179 +43,185 @@ def _block(X, rows: slice) -> np.ndarray:
 
 
 class Moments(NamedTuple):
-    """What one pass of :func:`moments` returns (``S = diag(scale)``, ``m`` the mean, ``c`` the centred targets)."""
+    """What one pass of :meth:`Design.moments` returns (``S = diag(scale)``, ``m`` the mean, ``c`` the targets)."""
 
     mean: np.ndarray  # (d,) weighted column means (zeros when not centred)
-    second: np.ndarray  # (d, d) S (X - m)^T W (X - m) S
-    cross: np.ndarray  # (d, k) S (X - m)^T W c, k = 0 without targets
+    second: np.ndarray  # (d, d) S (X - m)^T W (X - m) S / sum(W), or its diagonal
+    cross: np.ndarray  # (d, k) S (X - m)^T W c / sum(W), k = 0 without targets
     low: np.ndarray  # (d,) per-column min of X - shift (constant columns: low == high)
     high: np.ndarray  # (d,) per-column max of X - shift
     shift: np.ndarray  # (d,) the provisional centre the extremes are taken about
+    total: float = 1.0  # the sum of the weights
 
 
-def moments(X, weights: np.ndarray, targets: np.ndarray | None = None, centre: bool = True,
-            scale: np.ndarray | None = None, full: bool = True) -> Moments:
-    """The weighted mean, second moment and cross moment with ``targets``, and column extremes, in ONE pass.
+class ScoreWeights(NamedTuple):
+    """Row weights computed block by block: ``fn(X_b @ coef + offset, *row_data_b)`` (e.g. a loss's curvature)."""
 
-    Dense ``X``: every row block is taken about a provisional centre (the
-    first block's mean), so ``Sum w (x - c)(x - c)^T - (m - c)(m - c)^T`` loses
-    no digits to large offsets; one symmetric product (syrk) per block, and
-    ``(x - c)^T W targets`` while the block is in cache. ``targets`` (n, k)
-    must already be centred by their weighted mean when ``centre``. Sparse
-    ``X``: sparse products about zero. ``weights`` sum to one. ``scale``
-    multiplies the columns (for data whose squares would overflow or underflow).
-    ``full=False`` gives only the diagonal of the second moment (a d-vector), for very wide data.
-    """
-    n, d = X.shape
-    k = 0 if targets is None else targets.shape[1]
-    uniform = bool(np.all(weights == weights[0]))
-    if sp.issparse(X):
-        Xs = X if scale is None else X @ sp.diags(scale)
-        low, high = column_extremes(X)
-        mean = np.asarray(Xs.T @ weights).ravel() if centre else np.zeros(d)
-        weighted = Xs.multiply(weights[:, None]).tocsr()
-        if full:
-            second = Xs.T @ weighted
-            second = (second.toarray() if sp.issparse(second) else np.asarray(second)) - np.outer(mean, mean)
-        else:
-            second = np.asarray(Xs.multiply(weighted).sum(axis=0)).ravel() - mean**2
-        cross = np.asarray(weighted.T @ targets) if k else np.zeros((d, 0))
-        mean = mean if scale is None else mean / np.where(scale > 0, scale, 1.0)
-        return Moments(mean, second, cross, low, high, np.zeros(d))
-    blocks = _row_blocks(X)
-    shift = weights[blocks[0]] @ _block(X, blocks[0]) / max(weights[blocks[0]].sum(), 1e-300) if centre \
-        else np.zeros(d)
-    total, second, cross = np.zeros(d), np.zeros((d, d) if full else d), np.zeros((d, k))
-    low, high = np.full(d, np.inf), np.full(d, -np.inf)
-    root = np.sqrt(weights)
-    for rows in blocks:
-        block = np.subtract(X[rows], shift)  # a new float64 block
-        np.minimum(low, block.min(axis=0), out=low)
-        np.maximum(high, block.max(axis=0), out=high)
-        if scale is not None:
-            block *= scale
-        if centre:
-            total += weights[rows] @ block
-        if k:
-            cross += block.T @ (weights[rows, None] * targets[rows])
-        if not full:
-            second += weights[rows] @ (block * block)
-            continue
-        if not uniform:
-            block *= root[rows, None]
-        second += block.T @ block
-    if uniform and full:
-        second *= weights[0]
-    offset = total  # the mean minus the shift, in scaled units
-    second -= np.outer(offset, offset) if full else offset**2
-    if k and centre:
-        cross -= np.outer(offset, weights @ targets)
+    coef: np.ndarray
+    offset: np.ndarray
+    fn: Callable
+    row_data: tuple
+
+
+def moment_part(shift, scale, full: bool, k: int, score_weights, check: bool, X, *rows) -> tuple:
+    """One dense block's sums about ``shift``: ``(sum w, sum w x, sum w x x^T (or its diagonal), sum w x c^T,
+    sum w c, min x, max x, finite)``, with ``x = (row - shift) * scale``. ``rows`` are the weights and the targets,
+    or the row data of ``score_weights``."""
+    if score_weights is not None:
+        raw = _as_float(X)
+        weights = score_weights.fn(raw @ score_weights.coef + score_weights.offset, *rows).ravel()
+        block, targets = np.subtract(raw, shift), None
+    else:
+        weights, targets = rows[0], (rows[1] if k else None)
+        block = np.subtract(X, shift)  # a new float64 block
+    finite = bool(np.isfinite(block).all()) if check else True
+    low, high = block.min(axis=0), block.max(axis=0)
+    if scale is not None:
+        block *= scale
+    first = weights @ block
+    cross = block.T @ (weights[:, None] * targets) if k else np.zeros((X.shape[1], 0))
+    target_sum = weights @ targets if k else np.zeros(0)
+    if not full:
+        second = weights @ (block * block)
+    elif np.all(weights == weights[0]):
+        second = weights[0] * (block.T @ block)
+    else:
+        block *= np.sqrt(weights)[:, None]
+        second = block.T @ block
+    return np.array(weights.sum()), first, second, cross, target_sum, low, high, np.array(finite)
+
+
+def add_parts(a: tuple, b: tuple) -> tuple:
+    """Two blocks' :func:`moment_part` sums added (extremes merged, finiteness and-ed)."""
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3], a[4] + b[4], np.minimum(a[5], b[5]),
+            np.maximum(a[6], b[6]), a[7] & b[7])
+
+
+def finish_moments(parts: tuple, shift, scale, centre: bool, full: bool) -> Moments:
+    """The :class:`Moments` from the summed parts: sums about ``shift`` turned into centred, normalized moments."""
+    total, first, second, cross, target_sum, low, high, finite = parts
+    if not finite:
+        raise ValueError("Input X contains NaN or infinity.")
+    total = float(total)
+    norm = 1.0 / total if total > 0 else 0.0
+    offset = first * norm if centre else np.zeros_like(first)  # the mean minus the shift, in scaled units
+    second = second * norm - (np.outer(offset, offset) if full else offset**2)
+    cross = cross * norm
+    if cross.shape[1] and centre:
+        cross -= np.outer(offset, target_sum * norm)
     unscaled = offset if scale is None else offset / np.where(scale > 0, scale, 1.0)
-    return Moments(shift + unscaled if centre else np.zeros(d), second, cross, low, high, shift)
+    return Moments(shift + unscaled if centre else np.zeros(len(first)), second, cross, low, high, shift, total)
 
 
-def column_extremes(X) -> tuple[np.ndarray, np.ndarray]:
-    """Per-column minimum and maximum of ``X`` (implicit zeros of sparse ``X`` included)."""
-    if sp.issparse(X):
-        return (np.asarray(X.min(axis=0).todense(), dtype=np.float64).ravel(),
-                np.asarray(X.max(axis=0).todense(), dtype=np.float64).ravel())
-    return np.asarray(X.min(axis=0), dtype=np.float64), np.asarray(X.max(axis=0), dtype=np.float64)
-
-
-def weighted_mean(X, weights: np.ndarray) -> np.ndarray:
-    """``sum_i weights_i x_i``: the weighted column means when ``weights`` sum to one."""
-    if sp.issparse(X):
-        return np.asarray(X.T @ weights, dtype=np.float64).ravel()
-    total = np.zeros(X.shape[1])
-    for rows in _row_blocks(X):
-        total += weights[rows] @ _block(X, rows)
-    return total
-
-
-def gram(X, weights: np.ndarray, mean: np.ndarray, factor: float) -> np.ndarray:
-    """``A A^T`` for ``A = factor * diag(sqrt(weights)) (X - mean)``, an n x n matrix (for n < d).
-
-    Formed as ``X X^T`` corrected by the mean, so ``X`` is not copied.
-    """
-    if sp.issparse(X):
-        product = X @ X.T
-        product = product.toarray() if sp.issparse(product) else np.asarray(product)
+def sparse_moments(X, weights, targets, centre: bool, scale, full: bool) -> Moments:
+    """:class:`Moments` of scipy.sparse ``X`` about zero, with sparse products (weights of any positive sum)."""
+    d = X.shape[1]
+    total = float(weights.sum())
+    w = weights / total
+    Xs = X if scale is None else X @ sp.diags(scale)
+    low, high = column_extremes_sparse(X)
+    mean = np.asarray(Xs.T @ w).ravel() if centre else np.zeros(d)
+    weighted = Xs.multiply(w[:, None]).tocsr()
+    if full:
+        second = Xs.T @ weighted
+        second = (second.toarray() if sp.issparse(second) else np.asarray(second)) - np.outer(mean, mean)
     else:
-        product = np.zeros((X.shape[0], X.shape[0]))
-        blocks = _row_blocks(X)
-        for rows in blocks:
-            for cols in blocks:
-                product[rows, cols] = _block(X, rows) @ _block(X, cols).T
-    projected = matmul(X, mean[:, None], np.zeros(1))[:, 0]  # X m
-    product += mean @ mean - projected[:, None] - projected[None, :]
-    root = np.sqrt(weights) * factor
-    return product * root[:, None] * root[None, :]
+        second = np.asarray(Xs.multiply(weighted).sum(axis=0)).ravel() - mean**2
+    k = 0 if targets is None else targets.shape[1]
+    cross = np.asarray(weighted.T @ targets) if k else np.zeros((d, 0))
+    if k and centre:
+        cross -= np.outer(mean, w @ targets)
+    mean = mean if scale is None else mean / np.where(scale > 0, scale, 1.0)
+    return Moments(mean, second, cross, low, high, np.zeros(d), total)
 
 
-def matmul(X, coef: np.ndarray, offset: np.ndarray) -> np.ndarray:
-    """``X @ coef + offset`` for ``coef`` of shape (d, k): the n x k linear scores, as float64."""
-    if sp.issparse(X):
-        return np.asarray(X @ coef, dtype=np.float64) + offset
-    out = np.empty((X.shape[0], coef.shape[1]))
-    for rows in _row_blocks(X):
-        np.add(_block(X, rows) @ coef, offset, out=out[rows])
-    return out
+def column_extremes_sparse(X) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column minimum and maximum of sparse ``X`` (implicit zeros included)."""
+    return (np.asarray(X.min(axis=0).todense(), dtype=np.float64).ravel(),
+            np.asarray(X.max(axis=0).todense(), dtype=np.float64).ravel())
 
 
-def rmatmul(X, residual: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """``(X - mean)^T @ residual = X^T R - mean (1^T R)`` for ``residual`` of shape (n, k): (d, k)."""
-    if sp.issparse(X):
-        product = np.asarray(X.T @ residual, dtype=np.float64)
-    else:
-        product = np.zeros((X.shape[1], residual.shape[1]))
-        for rows in _row_blocks(X):
-            product += _block(X, rows).T @ residual[rows]
-    return product - np.outer(mean, residual.sum(axis=0))
+def _as_float(block):
+    return block if sp.issparse(block) or block.dtype == np.float64 else block.astype(np.float64)
 
 
 RowLoss = Callable[..., tuple[float, np.ndarray]]
 
 
+def loss_part(coef: np.ndarray, offset, row_loss: RowLoss, X, *row_data) -> tuple:
+    """One block's ``(value, [X_b^T R_b; 1^T R_b])`` for ``value, R_b = row_loss(X_b @ coef + offset, *row_data_b)``.
+
+    The (d + 1, m) array is written in place (``np.matmul(..., out=)``): no temporaries beyond the scores.
+    """
+    X = _as_float(X)
+    scores = X @ coef
+    scores += offset
+    value, residual = row_loss(scores, *row_data)
+    out = np.empty((X.shape[1] + 1, residual.shape[1]))
+    if sp.issparse(X):
+        out[:-1] = X.T @ residual
+    else:
+        np.matmul(X.T, residual, out=out[:-1])
+    np.add.reduce(residual, axis=0, out=out[-1])
+    return np.asarray(value, dtype=np.float64), out
+
+
+def extremes_part(X) -> tuple:
+    X = _as_float(X)
+    return X.min(axis=0), X.max(axis=0)
+
+
+def merge_extremes(a, b) -> tuple:
+    return np.minimum(a[0], b[0]), np.maximum(a[1], b[1])
+
+
+def rmatmul_part(X, residual) -> tuple:
+    return (_as_float(X).T @ residual, residual.sum(axis=0))
+
+
+def mean_part(X, weights) -> tuple:
+    return (weights @ _as_float(X),)
+
+
+# The same passes on a bare array (the data layer's tests and the benchmarks call these).
+def _design(X):
+    from ._design import as_design
+
+    return as_design(X)
+
+
+def moments(X, weights: np.ndarray, targets: np.ndarray | None = None, centre: bool = True,
+            scale: np.ndarray | None = None, full: bool = True) -> Moments:
+    """:meth:`Design.moments` of ``X``: weighted mean, second and cross moments and column extremes in one pass."""
+    return _design(X).moments(weights, targets, centre, scale, full)
+
+
+def column_extremes(X) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column minimum and maximum of ``X`` (implicit zeros of sparse ``X`` included)."""
+    return _design(X).column_extremes()
+
+
+def weighted_mean(X, weights: np.ndarray) -> np.ndarray:
+    """``sum_i weights_i x_i``: the weighted column means when ``weights`` sum to one."""
+    return _design(X).weighted_mean(weights)
+
+
+def gram(X, weights: np.ndarray, mean: np.ndarray, factor: float) -> np.ndarray:
+    """``A A^T`` for ``A = factor * diag(sqrt(weights)) (X - mean)``, an n x n matrix (for n < d)."""
+    return _design(X).gram(weights, mean, factor)
+
+
+def matmul(X, coef: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """``X @ coef + offset`` for ``coef`` of shape (d, k): the n x k linear scores, as float64."""
+    return _design(X).matmul(coef, offset)
+
+
+def rmatmul(X, residual: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """``(X - mean)^T @ residual = X^T R - mean (1^T R)`` for ``residual`` of shape (n, k): (d, k)."""
+    return _design(X).rmatmul(residual, mean)
+
+
 def loss_pass(X, coef: np.ndarray, offset, mean: np.ndarray | None, row_loss: RowLoss, row_data: tuple = (),
               with_total: bool = False):
-    """One pass computing a loss summed over rows and its gradient in the linear scores' parameters.
-
-    For each row block, ``scores = X_b @ coef + offset`` (shape (rows, k)) and
-    ``value_b, residual_b = row_loss(scores, *(a[rows] for a in row_data))``
-    (``row_data``: per-row arrays such as targets and weights, sliced with the
-    block). ``residual_b`` has shape (rows, m), ``m`` may differ from ``k`` (a
-    Hessian-vector product passes ``[coef, direction]`` stacked). Returns
-    ``(sum_b value_b, (X - mean)^T R, 1^T R)``: with ``offset = c - mean @ coef``,
-    the scores are ``(X - mean) @ coef + c`` and these are the gradient of the
-    summed loss with respect to ``coef`` and ``c``. ``mean=None`` means zero.
-    ``with_total=True`` returns ``(value, [X^T R; 1^T R])`` instead, one (d + 1, m) array.
-    """
-    d = X.shape[1]
-    if sp.issparse(X) or (X.dtype == np.float64 and X.size <= _BLOCK_BYTES // 8):  # one block: the lean path
-        scores = X @ coef
-        scores += offset
-        value, residual = row_loss(scores, *row_data)
-        out = np.empty((d + 1, residual.shape[1]))
-        if sp.issparse(X):
-            out[:d] = X.T @ residual
-        else:
-            np.matmul(X.T, residual, out=out[:d])
-        np.add.reduce(residual, axis=0, out=out[d])
-    else:
-        value, out = 0.0, None
-        for rows in _row_blocks(X):
-            block = _block(X, rows)
-            scores = block @ coef
-            scores += offset
-            block_value, residual = row_loss(scores, *(a[rows] for a in row_data))
-            value += block_value
-            if out is None:
-                out = np.zeros((d + 1, residual.shape[1]))
-            out[:d] += block.T @ residual
-            out[d] += residual.sum(axis=0)
-    if with_total:
-        return value, out
-    product, total = out[:d], out[d]
-    if mean is not None:
-        product -= mean[:, None] * total
-    return value, product, total
+    """:meth:`Design.loss_pass` of ``X``: a loss summed over rows and its gradient in the scores' parameters."""
+    return _design(X).loss_pass(coef, offset, mean, row_loss, row_data, with_total)

@@ -9,11 +9,14 @@ row chunks. dask is imported only when dask input arrives (:func:`_dask`).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from ._blocks import _dask, _dask_row_chunks
+from ._blocks import _block_reduce, _dask, _dask_row_chunks
+from ._design import Design, _add
 
-__all__ = []
+__all__ = ["DaskDesign"]
 
 
 def check_dask_data(estimator, X, y, sample_weight, *, y_2d: bool = False):
@@ -41,6 +44,12 @@ def check_dask_data(estimator, X, y, sample_weight, *, y_2d: bool = False):
     for name, a in zip(names[1:], arrays[1:]):
         if a.shape[0] != X.shape[0]:
             raise ValueError(f"{name} has {a.shape[0]} rows but X has {X.shape[0]}; give one per row of X.")
+        if name == "y" and a.ndim == 2 and a.shape[1] == 1 and not y_2d:  # as scikit-learn does in memory
+            from sklearn.exceptions import DataConversionWarning
+
+            warnings.warn("A column-vector y was passed when a 1d array was expected. Please change the shape of y "
+                          "to (n_samples, ), for example using ravel().", DataConversionWarning, stacklevel=4)
+            y = a = y[:, 0]
         if a.ndim > (2 if name == "y" and y_2d else 1):
             raise ValueError(f"{name} must be 1-D{' or 2-D' if name == 'y' and y_2d else ''}, got shape {a.shape}.")
     _check_n_features(estimator, X, reset=True)
@@ -61,7 +70,11 @@ def dask_weights(X, sample_weight):
         value = 1.0 if sample_weight is None else float(sample_weight)
         sample_weight = da.full(X.shape[0], value, chunks=(X.chunks[0],))
     sample_weight = sample_weight.astype(np.float64)
-    total, low = dask.compute(sample_weight.sum(), sample_weight.min())
+    total, low, nan, inf = dask.compute(sample_weight.sum(), sample_weight.min(), da.isnan(sample_weight).any(),
+                                        da.isinf(sample_weight).any())
+    if nan or inf:  # scikit-learn's messages for the same weights in memory
+        raise ValueError("Input sample_weight contains NaN." if nan else
+                         "Input sample_weight contains infinity or a value too large for dtype('float64').")
     if not low >= 0:
         raise ValueError("Negative values in data passed to `sample_weight`")
     if not (total > 0 and np.isfinite(total)):
@@ -96,3 +109,80 @@ def take_per_class(labels, values: np.ndarray):
 
 def _take(block, values):
     return values[block]
+
+
+class DaskDesign(Design):
+    """A dask array: every pass is one task per row chunk on the active scheduler; only sums come back.
+
+    Per-row arrays (weights, targets, labels) are dask arrays with ``X``'s row
+    chunks, so they stay on the workers with the rows they belong to.
+    """
+
+    _check_finite = True
+
+    @classmethod
+    def validate(cls, estimator, X, y, sample_weight, *, multi_output=False, y_numeric=False):
+        X, y, sample_weight, dtype = check_dask_data(estimator, X, y, sample_weight, y_2d=multi_output)
+        return cls(X, dtype), y, sample_weight
+
+    def _reduce(self, func, rows, combine=_add):
+        return _block_reduce(func, [self.X, *(self.rows(r) for r in rows)], combine=combine)
+
+    def _shift(self, weights):
+        w = self.rows(weights).blocks[0]
+        total, first = self.compute(w.sum(), w @ self.X.blocks[0].astype(np.float64))  # on the workers
+        return first / max(float(total), 1e-300)
+
+    def rows(self, a):
+        if isinstance(a, np.ndarray) and a.ndim >= 1 and a.shape[0] == self.n_rows:
+            _, da = _dask()
+            return da.from_array(a, chunks=(self.X.chunks[0], *a.shape[1:]))
+        return a
+
+    def compute(self, *values):
+        dask, _ = _dask()
+        return tuple(np.asarray(v) for v in dask.compute(*values))
+
+    def take(self, values, labels):
+        return take_per_class(labels, values)
+
+    def encode_labels(self, y):
+        from sklearn.utils.multiclass import check_classification_targets
+
+        classes, labels = dask_classes(y)
+        check_classification_targets(classes)
+        return classes, labels
+
+    def class_totals(self, labels, weights, n_classes):
+        return class_totals(labels, weights, n_classes)
+
+    def sample_weights(self, sample_weight):
+        _, da = _dask()
+        if sample_weight is None or np.ndim(sample_weight) == 0:
+            value = 1.0 if sample_weight is None else float(sample_weight)
+            return da.full(self.n_rows, value, chunks=(self.X.chunks[0],))
+        return sample_weight.astype(np.float64)
+
+    def normalized_weights(self, sample_weight):
+        return dask_weights(self.X, self.sample_weights(sample_weight))
+
+    def matmul(self, coef, offset):
+        return self.compute(self.X @ coef + offset)[0]
+
+    def _xxt(self):
+        return self.compute(self.X @ self.X.T)[0]
+
+    @classmethod
+    def apply(cls, X, fn):
+        if X.ndim != 2:
+            raise ValueError(f"Expected a 2-D dask array X, got shape {X.shape}.")
+        if len(X.chunks[1]) > 1:
+            X = X.rechunk({1: -1})
+        sample = fn(np.zeros((1, X.shape[1]), dtype=X.dtype))  # checks the estimator is fitted, and d
+        if sample.ndim == 1:
+            return X.map_blocks(_call, fn, dtype=sample.dtype, drop_axis=1, chunks=(X.chunks[0],))
+        return X.map_blocks(_call, fn, dtype=sample.dtype, chunks=(X.chunks[0], (sample.shape[1],)))
+
+
+def _call(block, fn):
+    return fn(block)

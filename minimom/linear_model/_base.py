@@ -1,4 +1,4 @@
-"""What the linear models share: input checks, sample weights, the minimize call, predictions."""
+"""What the linear models share: the minimize call, fitted attributes set at once, predictions."""
 
 from __future__ import annotations
 
@@ -13,13 +13,10 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..data import _arrays as _data
+from ..data._design import ACCEPT_SPARSE, DTYPES, apply_by_rows, as_design
 from ..optimize._minimize import minimize
-
-ACCEPT_SPARSE = ["csr", "csc"]  # other sparse formats are converted to CSR (a sparse copy, never dense)
-DTYPES = [np.float64, np.float32]
 
 COMMON_CONSTRAINTS = {
     "fit_intercept": ["boolean"],
@@ -115,30 +112,32 @@ def blas_threads(X):
     return _blas_pin()
 
 
-def check_data(estimator, X, y, **kwargs):
-    """``validate_data`` for fit: dense or CSR/CSC, float64 or float32 kept; sparse data made float64 once.
-
-    Returns ``(X, y, dtype)`` with ``dtype`` the input's (float32 or float64), for the fitted attributes.
-    """
-    X, y = validate_data(estimator, X, y, accept_sparse=ACCEPT_SPARSE, dtype=DTYPES, **kwargs)
-    dtype = X.dtype
-    if sp.issparse(X) and X.dtype != np.float64:
-        X = X.astype(np.float64)  # sparse products in float64 (a copy of the non-zeros only)
-    return X, y, dtype
-
-
 def check_X(estimator, X):
     """``validate_data`` for prediction (``reset=False``): the one place where new data are checked."""
     return validate_data(estimator, X, accept_sparse=ACCEPT_SPARSE, dtype=DTYPES, reset=False)
 
 
-def normalized_weights(sample_weight, X) -> tuple[np.ndarray, float]:
-    """Sample weights divided by their sum ``sw_sum``, and ``sw_sum``."""
-    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-    sw_sum = float(sample_weight.sum())
-    if not (sw_sum > 0 and np.isfinite(sw_sum)):
-        raise ValueError(f"The sample weights sum to {sw_sum}; they must be finite with a positive sum.")
-    return sample_weight / sw_sum, sw_sum
+def set_fitted(estimator, **attributes) -> None:
+    """Set every fitted attribute at once, at the end of ``fit``: an interrupted fit leaves the previous model whole."""
+    for name, value in attributes.items():
+        setattr(estimator, name, value)
+
+
+@contextlib.contextmanager
+def whole_or_previous(estimator):
+    """Restore the fitted attributes (those ending in ``_``) if ``fit`` ends in an exception, Ctrl-C included.
+
+    scikit-learn's input checks set ``n_features_in_`` and ``feature_names_in_``
+    first; a fit that does not finish leaves all of them as they were.
+    """
+    saved = {k: v for k, v in vars(estimator).items() if k.endswith("_") and not k.startswith("_")}
+    try:
+        yield
+    except BaseException:
+        for name in [k for k in vars(estimator) if k.endswith("_") and not k.startswith("_")]:
+            delattr(estimator, name)
+        vars(estimator).update(saved)
+        raise
 
 
 def run_minimize(estimator, objective, x0, optimizer):
@@ -153,6 +152,16 @@ def run_minimize(estimator, objective, x0, optimizer):
     return res
 
 
+def by_rows(method):
+    """Decorate a prediction method: dask ``X`` gives a lazy dask array, computed chunk by chunk."""
+
+    @functools.wraps(method)
+    def wrapper(self, X):
+        return apply_by_rows(X, functools.partial(method, self))
+
+    return wrapper
+
+
 def linear_scores(estimator, X):
     """``X @ coef_.T + intercept_`` for dense or sparse ``X`` (and sparse ``coef_``); float32 stays float32."""
     check_is_fitted(estimator)
@@ -162,6 +171,6 @@ def linear_scores(estimator, X):
     if sp.issparse(coef):
         scores = np.asarray(safe_sparse_dot(X, coef.T, dense_output=True))
     else:
-        scores = _data.matmul(X, np.asarray(coef, dtype=np.float64).reshape(-1, X.shape[1]).T, np.zeros(1))
+        scores = as_design(X).matmul(np.asarray(coef, dtype=np.float64).reshape(-1, X.shape[1]).T, np.zeros(1))
         scores = scores[:, 0] if np.ndim(coef) == 1 else scores
     return (scores + estimator.intercept_).astype(dtype, copy=False)

@@ -3,7 +3,7 @@
 Each model minimizes scikit-learn's own objective divided by the sum of the
 sample weights, so the optimum is scikit-learn's. Changes of variables that
 leave the optimum where it is make the problem easy, and none of them copies
-``X`` (see :mod:`minimom.data._arrays`):
+``X`` (every pass goes through :class:`minimom.data._design.Design`, whatever kind of data ``X`` is):
 
 - centring: the weighted means of ``X`` and ``y`` are applied to d-vectors, and
   the intercept is recovered afterwards;
@@ -24,19 +24,19 @@ the minimum-norm solution, as ``lstsq`` does.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
 
-from ..data import _arrays as _data
+from ..data._design import fit_design
 from ..optimizers._momentum import GradientDescent
-from ._base import COMMON_CONSTRAINTS, blas_threads, check_data, linear_scores, normalized_weights, run_minimize
+from ._base import COMMON_CONSTRAINTS, blas_threads, by_rows, linear_scores, run_minimize, set_fitted, whole_or_previous
 from ._objectives import LinearObjective, SquaredError
-from ._out_of_core import is_out_of_core
-from ._out_of_core_models import fit_least_squares, lazy_on_dask
 from ._positive import fit_positive
-from ._sparse_models import reject_dask
+from ._sparse_models import require_in_memory
 from ._whitening import FULL_MAX_FEATURES, minimum_norm, safe_moments, whitening
 
 __all__ = ["LinearRegression", "Ridge"]
@@ -45,28 +45,35 @@ _RANK_TOLERANCE = 4 * np.finfo(float).eps
 _REFINE_ABOVE = 1e-10  # refine the exact solve when eps * condition (of the scaled problem) exceeds this
 
 
-def _target_scale(Yc, weights):
-    """Each centred target's weighted standard deviation, overflow-safe (1 where it is 0)."""
-    magnitude = np.max(np.abs(Yc), axis=0)
-    magnitude[~(magnitude > 0)] = 1.0
-    scale = magnitude * np.sqrt(weights @ (Yc / magnitude) ** 2)
+def _targets(design, Y, weights, fit_intercept):
+    """``(y_mean, T, scale, T2)``: the centred targets ``T`` at unit weighted scale (overflow-safe; 1 where a target
+    is constant), and ``T2 = weights @ T**2`` per target. Two passes over ``y`` (not ``X``)."""
+    y_mean, low, high = design.compute(weights @ Y if fit_intercept else np.zeros(Y.shape[1]), Y.min(axis=0),
+                                       Y.max(axis=0))
+    Yc = Y - y_mean
+    magnitude = np.maximum(high - y_mean, y_mean - low)  # max |Yc| (subtraction is monotone)
+    if not np.all(np.isfinite(magnitude)):
+        raise ValueError("Input y contains NaN or infinity.")
+    magnitude = np.where(magnitude > 0, magnitude, 1.0)
+    (second,) = design.compute(weights @ (Yc / magnitude) ** 2)
+    scale = magnitude * np.sqrt(second)
     scale[~(scale > 0)] = 1.0
-    return scale
+    return y_mean, Yc / scale, scale, second * (magnitude / scale) ** 2
 
 
-def _gram_solve(X, weights, mean, Yc, penalty):
+def _gram_solve(design, weights, mean, Yc, penalty):
     """The minimum-norm solution of the weighted, penalized least squares from the n x n Gram matrix."""
-    low, high = _data.column_extremes(X)
+    low, high = design.column_extremes()
     magnitude = float(max(np.max(np.abs(low)), np.max(np.abs(high)), np.max(np.abs(mean)), 0.0)) or 1.0
     factor = 1.0 / magnitude
-    gram = _data.gram(X, weights, mean, factor)
+    gram = design.gram(weights, mean, factor)
     gram[np.diag_indices_from(gram)] += (factor * np.sqrt(penalty)) ** 2
     eigenvalues, vectors = np.linalg.eigh(gram)
     kept = eigenvalues > _RANK_TOLERANCE * len(eigenvalues) * max(eigenvalues[-1], 0.0)
     inverse = np.where(kept, 1 / np.where(kept, eigenvalues, 1.0), 0.0)
     root = np.sqrt(weights)[:, None]
     dual = root * (vectors @ (inverse[:, None] * (vectors.T @ (root * Yc))))
-    return factor * _data.rmatmul(X, factor * dual, mean)
+    return factor * design.rmatmul(factor * dual, mean)
 
 
 class _LeastSquares(MultiOutputMixin, RegressorMixin, BaseEstimator):
@@ -79,93 +86,98 @@ class _LeastSquares(MultiOutputMixin, RegressorMixin, BaseEstimator):
         return np.zeros(n_targets)
 
     def fit(self, X, y, sample_weight=None):
-        """Fit the model; ``X`` dense or sparse, ``y`` with one column per target. Returns ``self``."""
+        """Fit the model; ``X`` dense, sparse, a memmap or a dask array, ``y`` with one column per target.
+
+        Returns ``self``; the fitted attributes are set together at the end (an interrupted fit keeps the last ones).
+        """
         self._validate_params()
         if self.positive:  # a constrained problem: the working-set NNLS of the sparse models (see _positive)
-            reject_dask(self, X)
-            X, y, dtype = check_data(self, X, y, y_numeric=True, multi_output=True)
-            with blas_threads(X):
-                alphas = self._alphas(1 if y.ndim == 1 else y.shape[1])
-                return fit_positive(self, X, y, dtype, sample_weight, alphas)
-        if is_out_of_core(X):  # a dask array or a memmap: fitted chunk by chunk (see _out_of_core)
-            return fit_least_squares(self, X, y, sample_weight)
-        X, y, dtype = check_data(self, X, y, y_numeric=True, multi_output=True)
-        with blas_threads(X):
-            return self._fit(X, y, dtype, sample_weight)
+            require_in_memory(self, X, "(positive=True)")
+        with whole_or_previous(self):
+            design, y, sample_weight = fit_design(self, X, y, sample_weight, y_numeric=True, multi_output=True)
+            with blas_threads(design):
+                if self.positive:
+                    return fit_positive(self, design, y, sample_weight, self._alphas(1 if y.ndim == 1 else y.shape[1]))
+                return self._fit(design, y, sample_weight)
 
-    def _fit(self, X, y, dtype, sample_weight):
-        weights, sw_sum = normalized_weights(sample_weight, X)
-        Y = y.reshape(len(y), -1).astype(np.float64)
+    def _fit(self, design, y, sample_weight):
+        weights, sw_sum = design.normalized_weights(sample_weight)
+        Y = y.reshape((y.shape[0], -1)).astype(np.float64)
         alphas = self._alphas(Y.shape[1])
-        y_mean = weights @ Y if self.fit_intercept else np.zeros(Y.shape[1])
-        Yc = Y - y_mean
-        y_scale = _target_scale(Yc, weights)  # unit-scale targets: tol means the same on every dataset
-        targets = Yc / y_scale
-        n, d = X.shape
-        self.n_iter_, self.loss_curve_ = 0, []
+        y_mean, targets, y_scale, target_second = _targets(design, Y, weights, self.fit_intercept)
+        n, d = design.shape
+        fit = {"n_iter_": 0, "loss_curve_": []}
         coef = np.zeros((d, Y.shape[1]))
         if self.optimizer is None and n < d and d > FULL_MAX_FEATURES:
-            x_mean = _data.weighted_mean(X, weights) if self.fit_intercept else np.zeros(d)
+            x_mean = design.weighted_mean(weights) if self.fit_intercept else np.zeros(d)
+            weights, targets = design.compute(weights, targets)
             for alpha in np.unique(alphas):
                 columns = np.flatnonzero(alphas == alpha)
-                coef[:, columns] = _gram_solve(X, weights, x_mean, targets[:, columns], alpha / sw_sum)
-            self.n_iter_ = 1
+                coef[:, columns] = _gram_solve(design, weights, x_mean, targets[:, columns], alpha / sw_sum)
+            fit["n_iter_"] = 1
         else:
             # One pass over X for every target and every alpha: mean, second and cross moments.
-            moments, prescale = safe_moments(X, weights, targets, self.fit_intercept,
+            moments, prescale = safe_moments(design, weights, targets, self.fit_intercept,
                                              full=self.optimizer is None or d <= FULL_MAX_FEATURES)
             x_mean = moments.mean
             for alpha in np.unique(alphas):  # usually one, for all the targets at once
                 columns = np.flatnonzero(alphas == alpha)
                 white = whitening(moments, prescale, 1.0, alpha / sw_sum, self.fit_intercept)
-                coef[:, columns] = self._solve(X, weights, targets, columns, alpha / sw_sum, white)
+                coef[:, columns] = self._solve(design, weights, targets, target_second, columns, alpha / sw_sum,
+                                               white, fit)
         coef *= y_scale
         intercept = y_mean - x_mean @ coef if self.fit_intercept else np.zeros(Y.shape[1])
-        coef, intercept = coef.astype(dtype), intercept.astype(dtype)
+        coef, intercept = coef.astype(design.dtype), intercept.astype(design.dtype)
         if y.ndim == 1:
-            self.coef_ = coef[:, 0]
-            self.intercept_ = intercept[0] if self.fit_intercept else 0.0
+            fit["coef_"] = coef[:, 0]
+            fit["intercept_"] = intercept[0] if self.fit_intercept else 0.0
         else:
             # scikit-learn's Ridge, unlike LinearRegression, gives a single column of y a 1-D coef_.
             single = self._ravel_single_target and Y.shape[1] == 1
-            self.coef_ = coef[:, 0] if single else coef.T.copy()
-            self.intercept_ = intercept if self.fit_intercept else 0.0
-        self.loss_curve_ = np.asarray(self.loss_curve_, dtype=np.float64)
+            fit["coef_"] = coef[:, 0] if single else coef.T.copy()
+            fit["intercept_"] = intercept if self.fit_intercept else 0.0
+        fit["loss_curve_"] = np.asarray(fit["loss_curve_"], dtype=np.float64)
+        set_fitted(self, n_passes_=design.passes, **fit)
         return self
 
-    def _solve(self, X, weights, targets, columns, penalty, white):
+    def _solve(self, design, weights, targets, target_second, columns, penalty, white, fit):
         """Coefficients (d, k) of ``0.5 ||T - (X - m) W||_w^2 + 0.5 penalty ||W||^2`` for targets ``columns``."""
         moments = white.moments
         cross = moments.cross[:, columns]
         if white.prescale is not None:
             cross = cross / np.where(white.prescale > 0, white.prescale, 1.0)[:, None]
-        objective = LinearObjective(X, moments.mean, white.P, penalty, len(columns), None,
+        objective = LinearObjective(design, moments.mean, white.P, penalty, len(columns), None,
                                     SquaredError(targets[:, columns], weights))
         if self.optimizer is not None:
             res = run_minimize(self, objective, np.zeros(objective.size), self.optimizer)
-            return self._record(res, objective, white, res.nit)
+            return self._record(res, objective, white, res.nit, fit)
         # The whitened Hessian is the identity: the solution is one unit step from zero, V = P^T b.
         x0 = (white.P.T @ cross if white.P.ndim == 2 else white.P[:, None] * cross).ravel()
         kept = white.eigenvalues[white.eigenvalues > 0]
         condition = kept[-1] / kept[0] if len(kept) else 1.0
-        if condition * np.finfo(float).eps <= _REFINE_ABOVE and self.max_iter >= 1:
+        if condition * np.finfo(float).eps <= _REFINE_ABOVE or self.max_iter == 0:
             W = objective.coefficients(x0)[0]
-            value = 0.5 * float(weights @ np.sum(targets[:, columns] ** 2, axis=1) - np.sum(cross * W))
-            self.n_iter_ = max(self.n_iter_, 1)  # the one unit step, taken exactly
-            self.loss_curve_ = self.loss_curve_ if len(self.loss_curve_) else [value]
-            self.optimizer_ = GradientDescent(learning_rate=1.0)
+            value = 0.5 * float(np.sum(target_second[columns]) - np.sum(cross * W))
+            fit["loss_curve_"] = fit["loss_curve_"] if len(fit["loss_curve_"]) else [value]
+            fit["optimizer_"] = GradientDescent(learning_rate=1.0)
+            if self.max_iter == 0:  # the starting point, as documented: not an iteration
+                warnings.warn(f"{type(self).__name__} did not converge: max_iter=0 returns the starting point (the "
+                              "solution from the second moments, not refined); raise max_iter.", ConvergenceWarning,
+                              stacklevel=4)
+            else:
+                fit["n_iter_"] = max(fit["n_iter_"], 1)  # the one unit step, taken exactly
             return minimum_norm(W, white.null_basis)
         # Ill-conditioned: iterative refinement, the gradient computed from X itself.
         res = run_minimize(self, objective, x0, GradientDescent(learning_rate=1.0))
-        return self._record(res, objective, white, res.nit + 1)
+        return self._record(res, objective, white, res.nit + 1, fit)
 
-    def _record(self, res, objective, white, n_iter):
-        self.n_iter_ = max(self.n_iter_, n_iter)
-        self.loss_curve_ = self.loss_curve_ if len(self.loss_curve_) else res.history
-        self.optimizer_ = res.optimizer
+    def _record(self, res, objective, white, n_iter, fit):
+        fit["n_iter_"] = max(fit["n_iter_"], n_iter)
+        fit["loss_curve_"] = fit["loss_curve_"] if len(fit["loss_curve_"]) else res.history
+        fit["optimizer_"] = res.optimizer
         return minimum_norm(objective.coefficients(res.x)[0], white.null_basis)
 
-    @lazy_on_dask
+    @by_rows
     def predict(self, X):
         """Predict with the fitted linear model: ``X @ coef_.T + intercept_`` (dense or sparse ``X``)."""
         return linear_scores(self, X)

@@ -17,27 +17,26 @@ import scipy.sparse as sp
 from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
-from ..data import _arrays as _data
-from ..optimize._minimize import _inf_norm, minimize
-from ._base import COMMON_CONSTRAINTS, blas_threads, check_data, linear_scores, normalized_weights
+from ..data._design import ScoreWeights, fit_design
+from ..optimize._minimize import minimize
+from ..optimize._result import _inf_norm
+from ._base import COMMON_CONSTRAINTS, blas_threads, by_rows, linear_scores, set_fitted, whole_or_previous
 from ._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss, _sum_zero_basis
-from ._out_of_core import is_out_of_core
-from ._out_of_core_models import fit_logistic, lazy_on_dask
 from ._sparse_logistic import fit_l1_logistic, is_l1, resolve_penalty
-from ._sparse_models import reject_dask
+from ._sparse_models import require_in_memory
 from ._whitening import (
     FULL_MAX_FEATURES,
     _round_length,
     _WhitenedMomentum,
+    blend,
     inverse_apply,
     minimum_norm,
     safe_moments,
+    warm_start_point,
     whitening,
 )
 
@@ -129,74 +128,75 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         return _WhitenedMomentum()
 
     def fit(self, X, y, sample_weight=None):
-        """Fit the model on dense or sparse ``X``. Returns ``self``."""
+        """Fit the model on dense, sparse, memmap or dask ``X``. Returns ``self``.
+
+        The fitted attributes are set together at the end: an interrupted fit (Ctrl-C) keeps the previous model.
+        """
         self._validate_params()
         C, l1_ratio = resolve_penalty(self)
-        if is_l1(C, l1_ratio):  # an L1 part: proximal Newton on working sets (see _sparse_logistic)
-            if self.optimizer is not None:
-                raise ValueError(f"LogisticRegression(l1_ratio={l1_ratio}, optimizer={self.optimizer!r}): an L1 "
-                                 f"penalty is fitted by proximal Newton on working sets; leave optimizer=None.")
-            reject_dask(self, X)
-            X, y, dtype = check_data(self, X, y)
-            with blas_threads(X):
-                return fit_l1_logistic(self, X, y, dtype, sample_weight, C, l1_ratio)
-        if is_out_of_core(X):  # a dask array or a memmap: fitted chunk by chunk (see _out_of_core)
-            return fit_logistic(self, X, y, sample_weight)
-        X, y, dtype = check_data(self, X, y)
-        with blas_threads(X):
-            return self._fit(X, y, dtype, sample_weight, C)
+        sparse = is_l1(C, l1_ratio)
+        if sparse and self.optimizer is not None:
+            raise ValueError(f"LogisticRegression(l1_ratio={l1_ratio}, optimizer={self.optimizer!r}): an L1 "
+                             f"penalty is fitted by proximal Newton on working sets; leave optimizer=None.")
+        if sparse:
+            require_in_memory(self, X, f"(l1_ratio={l1_ratio})")
+        with whole_or_previous(self):
+            design, y, sample_weight = fit_design(self, X, y, sample_weight)
+            with blas_threads(design):
+                return self._fit(design, y, sample_weight, C, l1_ratio if sparse else 0.0)
 
-    def _fit(self, X, y, dtype, sample_weight, C):
-        check_classification_targets(y)
-        encoder = LabelEncoder()
-        labels = encoder.fit_transform(y)
+    def _fit(self, design, y, sample_weight, C, l1_ratio):
+        classes, labels = design.encode_labels(y)
         previous = (self.coef_, self.intercept_) if self.warm_start and hasattr(self, "coef_") else None
-        self.classes_ = encoder.classes_
-        n_classes = len(self.classes_)
+        n_classes = len(classes)
         if n_classes < 2:
             raise ValueError(
                 f"This solver needs samples of at least 2 classes in the data, but the data contains only one "
-                f"class: {self.classes_[0]!r}."
+                f"class: {classes[0]!r}."
             )
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-        if self.class_weight is not None:
-            per_class = compute_class_weight(self.class_weight, classes=self.classes_, y=y,
-                                             sample_weight=sample_weight)
-            sample_weight = sample_weight * per_class[labels]
-        weights, sw_sum = normalized_weights(sample_weight, X)
+        sample_weight = design.sample_weights(sample_weight)
+        if self.class_weight == "balanced":  # scikit-learn's, with weighted class counts
+            totals = design.class_totals(labels, sample_weight, n_classes)
+            sample_weight = sample_weight * design.take(totals.sum() / (n_classes * totals), labels)
+        elif self.class_weight is not None:
+            per_class = compute_class_weight(self.class_weight, classes=classes, y=classes)
+            sample_weight = sample_weight * design.take(per_class, labels)
+        weights, sw_sum = design.normalized_weights(sample_weight)
+        if l1_ratio > 0:  # an L1 part: proximal Newton on working sets (see _sparse_logistic)
+            return fit_l1_logistic(self, design, classes, labels, weights, 1.0 / (C * sw_sum), l1_ratio, previous)
         penalty = 0.0 if math.isinf(C) else 1.0 / (C * sw_sum)
         binary = n_classes == 2
         curvature = 0.25 if binary else 1.0 / n_classes  # the loss's curvature at zero
         basis = np.ones((1, 1)) if binary else _sum_zero_basis(n_classes)
         rows = (BinaryLogLoss((labels == 1).astype(np.float64), weights) if binary
                 else MultinomialLogLoss(labels, weights, basis))
-        objective, white = self._whitened(X, weights, curvature, penalty, rows, basis.shape[1])
-        null_basis = white.null_basis
-        x0 = self._start(previous, objective, white, objective.mean, basis, n_classes)
-        objective, res, n_iter, history = self._minimize(objective, x0, X, penalty, rows, curvature)
+        objective, white = self._whitened(design, weights, curvature, penalty, rows, basis.shape[1])
+        x0 = warm_start_point(previous, objective, white, basis, n_classes)
+        objective, res, n_iter, history = self._minimize(objective, x0, design, penalty, rows, curvature, white)
         W, b = objective.coefficients(res.x)
-        W = minimum_norm(W, null_basis)
+        W = minimum_norm(W, white.null_basis)
         intercept = b - objective.mean @ W
         if not binary:
             W, intercept = W @ basis.T, intercept @ basis.T
-        self.coef_ = W.T.astype(dtype)
-        self.intercept_ = (intercept if self.fit_intercept else np.zeros(W.shape[1])).astype(dtype)
-        self.n_iter_ = np.array([n_iter], dtype=np.int32)
-        self.loss_curve_ = history
-        self.optimizer_ = res.optimizer
+        set_fitted(self, classes_=classes, coef_=W.T.astype(design.dtype),
+                   intercept_=(intercept if self.fit_intercept else np.zeros(W.shape[1])).astype(design.dtype),
+                   n_iter_=np.array([n_iter], dtype=np.int32), loss_curve_=history, optimizer_=res.optimizer,
+                   n_passes_=design.passes)
         return self
 
-    def _whitened(self, X, weights, curvature, penalty, rows, width, floor=False):
+    def _whitened(self, design, weights, curvature, penalty, rows, width, floor=False):
         """The internal objective whitened for ``curvature * Cov_weights(X) + penalty``, and its whitening.
 
-        One pass over ``X`` (:func:`._whitening.safe_moments`) gives the weighted mean and second moment.
+        One pass over ``X`` (:func:`._whitening.safe_moments`) gives the weighted mean and second moment;
+        ``weights`` may be computed from the scores block by block (:class:`ScoreWeights`).
         """
-        moments, prescale = safe_moments(X, weights, None, self.fit_intercept, full=X.shape[1] <= FULL_MAX_FEATURES)
+        moments, prescale = safe_moments(design, weights, None, self.fit_intercept,
+                                         full=design.n_features <= FULL_MAX_FEATURES)
         white = whitening(moments, prescale, curvature, penalty, self.fit_intercept, floor)
         intercept_scale = 1 / math.sqrt(curvature) if self.fit_intercept else None
-        return LinearObjective(X, moments.mean, white.P, penalty, width, intercept_scale, rows), white
+        return LinearObjective(design, moments.mean, white.P, penalty, width, intercept_scale, rows), white
 
-    def _minimize(self, objective, x0, X, penalty, rows, curvature_at_zero):
+    def _minimize(self, objective, x0, design, penalty, rows, curvature_at_zero, first):
         """``minimize`` in rounds: with the default optimizer and a penalty, re-whiten at the iterate between rounds.
 
         The logistic curvature falls as the fit improves, so the whitening made
@@ -207,8 +207,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         iterations (see ``_round_length``). Returns the last result, the total iterations and the history.
         """
         optimizer = self.optimizer if self.optimizer is not None else self._default_optimizer()
-        rewhiten = self.optimizer is None and penalty > 0 and X.shape[1] <= FULL_MAX_FEATURES
-        round_length = _round_length(X.shape[1], isinstance(rows, BinaryLogLoss))
+        rewhiten = self.optimizer is None and penalty > 0 and design.n_features <= FULL_MAX_FEATURES
+        round_length = _round_length(design.n_features, isinstance(rows, BinaryLogLoss))
         remaining, n_iter, history = self.max_iter, 0, []
         while True:
             maxiter = min(remaining, round_length) if rewhiten else remaining
@@ -220,64 +220,53 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             history.append(res.history)
             if res.status != "maxiter" or remaining <= 0:
                 break
-            objective, x0 = self._rewhitened(objective, res.x, X, penalty, rows, curvature_at_zero)
+            objective, x0 = self._rewhitened(objective, res.x, design, penalty, rows, curvature_at_zero, first)
         # A line search that cannot decrease the loss with the gradient at rounding level has converged
         # as far as float64 allows (the message says so): no warning then.
         at_rounding = res.status in ("no_decrease", "step_collapsed") and _inf_norm(res.jac) <= _ROUNDING_GRADIENT
         if res.status == "maxiter":  # the rounds' total, in the estimator's terms (res.message counts one round)
             message = (f"Stopped after max_iter={self.max_iter} iterations with the internal gradient's infinity "
                        f"norm {_inf_norm(res.jac):.3g} still above tol={self.tol:.3g}; raise max_iter or loosen tol.")
-            warnings.warn(f"LogisticRegression did not converge: {message}", ConvergenceWarning, stacklevel=3)
+            warnings.warn(f"LogisticRegression did not converge: {message}", ConvergenceWarning, stacklevel=4)
         elif res.status != "converged" and not at_rounding:
-            warnings.warn(f"LogisticRegression did not converge: {res.message}", ConvergenceWarning, stacklevel=3)
+            warnings.warn(f"LogisticRegression did not converge: {res.message}", ConvergenceWarning, stacklevel=4)
         return objective, res, n_iter, np.concatenate(history)
 
-    def _rewhitened(self, objective, x, X, penalty, rows, curvature_at_zero):
-        """The objective whitened for its Hessian at ``x``, and ``x`` in the new coordinates."""
+    def _rewhitened(self, objective, x, design, penalty, rows, curvature_at_zero, first):
+        """The objective whitened for its Hessian at ``x``, and ``x`` in the new coordinates.
+
+        ONE pass: each block's rows are weighted by their curvature at the current
+        scores as the block's moments are taken (:class:`ScoreWeights`).
+        """
         W, b = objective.coefficients(x)
-        scores = _data.matmul(X, W, b - objective.mean @ W)
-        curvatures = rows.row_curvature(scores, *rows.row_data).ravel()
-        total = float(curvatures.sum())
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            moments = objective.design.moments(ScoreWeights(W, b - objective.mean @ W, rows.row_curvature,
+                                                            rows.row_data),
+                                               centre=self.fit_intercept, scale=first.prescale, shift=objective.mean)
+        total = moments.total
         if not (_COLLAPSED * curvature_at_zero < total < np.inf):
             # The curvature has vanished (separated or single-class data): the Hessian is the penalty alone,
             # which no whitening of the data can represent. Keep the current whitening.
             return objective, x
         # A trace of the first weights keeps every row's direction alive where the curvature has collapsed.
-        curvatures += 1e-9 * total * rows.row_data[1].ravel()
-        weights = curvatures / curvatures.sum()
-        new, white = self._whitened(X, weights, total, penalty, rows, objective.width, floor=True)
-        mean = new.mean
+        moments = blend(moments, first.moments, 1e-9 * total, first.prescale)
+        white = whitening(moments, first.prescale, total, penalty, self.fit_intercept, floor=True)
+        intercept_scale = 1 / math.sqrt(total) if self.fit_intercept else None
+        mean = moments.mean
+        new = LinearObjective(design, mean, white.P, penalty, objective.width, intercept_scale, rows)
         x0 = np.zeros(new.size)
         x0[: new.n_coef] = inverse_apply(white, W).ravel()
         if new.intercept_scale is not None:
             x0[new.n_coef:] = (b + (mean - objective.mean) @ W) / new.intercept_scale
         return new, x0
 
-    def _start(self, previous, objective, white, mean, basis, n_classes):
-        """The starting point: zeros, or (warm start) the previous fit in internal coordinates."""
-        x0 = np.zeros(objective.size)
-        if previous is None:
-            return x0
-        coef, intercept = previous
-        coef = coef.toarray() if sp.issparse(coef) else np.asarray(coef)
-        rows = 1 if n_classes == 2 else n_classes
-        if coef.shape != (rows, mean.shape[0]):
-            raise ValueError(f"warm_start: the previous coef_ has shape {coef.shape}, but these data need "
-                             f"{(rows, mean.shape[0])}; fit with warm_start=False first.")
-        W = coef.T.astype(np.float64) @ basis  # (d, width): the sum-zero part for the multinomial
-        b = (np.asarray(intercept, dtype=np.float64) + mean @ coef.T.astype(np.float64)) @ basis
-        x0[: objective.n_coef] = inverse_apply(white, W).ravel()
-        if objective.intercept_scale is not None:
-            x0[objective.n_coef:] = b / objective.intercept_scale
-        return x0
-
-    @lazy_on_dask
+    @by_rows
     def decision_function(self, X):
         """Class scores ``X @ coef_.T + intercept_``: shape (n,) for two classes, else (n, n_classes)."""
         scores = linear_scores(self, X)
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
-    @lazy_on_dask
+    @by_rows
     def predict(self, X):
         """The most probable class of each sample."""
         scores = self.decision_function(X)
@@ -289,7 +278,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         ``ClassifierMixin.score``."""
         return super().score(X, y, sample_weight=sample_weight)
 
-    @lazy_on_dask
+    @by_rows
     def predict_log_proba(self, X):
         """Log-probabilities of the classes, shape (n, n_classes), computed stably."""
         scores = self.decision_function(X)
@@ -297,7 +286,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             return -np.logaddexp(0.0, np.column_stack([scores, -scores]))
         return log_softmax(scores, axis=1)
 
-    @lazy_on_dask
+    @by_rows
     def predict_proba(self, X):
         """Probabilities of the classes, shape (n, n_classes)."""
         scores = self.decision_function(X)

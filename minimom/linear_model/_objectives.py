@@ -4,8 +4,8 @@ The parameters ``theta = [V.ravel(), u]`` live in whitened coordinates: the
 coefficients on the original features are ``W = P V`` (``P`` a d x d matrix, or
 a d-vector for a diagonal ``P``) and the scores of a row ``x`` are
 ``(x - mean) @ W + intercept_scale * u``. The data are never transformed: the
-mean and ``P`` act on d-vectors (see :mod:`minimom.data._arrays`), so one evaluation
-is one pass over ``X``.
+mean and ``P`` act on d-vectors, so one evaluation is one pass over ``X``
+(:meth:`minimom.data._design.Design.loss_pass`, the same for every kind of data).
 
 :func:`internal_objective` is a single autograd node. Its forward pass
 computes the value and the gradient together (one pass) and keeps the
@@ -22,14 +22,14 @@ from autograd.extend import defvjp, primitive
 from autograd.tracer import isbox
 from scipy.special import expit
 
-from ..data import _arrays as _data
+from ..data._design import Design, as_design
 
 
 class SquaredError:
     """``0.5 * sum_i w_i ||y_i - z_i||^2`` over rows, ``Y`` of shape (n, k).
 
     Row losses hold their per-row arrays in ``row_data`` and receive the
-    block's rows of each (``_data.loss_pass`` slices them).
+    block's rows of each (``Design.loss_pass`` slices them).
     """
 
     def __init__(self, Y, weights):
@@ -94,7 +94,8 @@ class MultinomialLogLoss:
     """
 
     def __init__(self, labels, weights, basis):
-        self.row_data = (np.asarray(labels, dtype=np.intp).reshape(-1, 1), weights[:, None])
+        labels = labels if hasattr(labels, "astype") else np.asarray(labels)
+        self.row_data = (labels.astype(np.intp, copy=False).reshape(-1, 1), weights[:, None])
         self.basis = basis
 
     def _probabilities(self, scores):
@@ -128,7 +129,7 @@ class LinearObjective:
 
     Parameters
     ----------
-    X : ndarray or sparse matrix, never modified
+    X : a :class:`minimom.data._design.Design` (or an ndarray or sparse matrix, wrapped in one), never modified
     mean : ndarray (d,), subtracted from every row of ``X`` implicitly
     P : ndarray (d, d) or (d,), the preconditioner
     penalty : float
@@ -138,9 +139,10 @@ class LinearObjective:
     """
 
     def __init__(self, X, mean, P, penalty, width, intercept_scale, rows):
-        self.X, self.mean, self.P, self.penalty = X, mean, P, penalty
+        self.design = X if isinstance(X, Design) else as_design(X)
+        self.mean, self.P, self.penalty = mean, P, penalty
         self.width, self.intercept_scale, self.rows = width, intercept_scale, rows
-        self.n_coef = X.shape[1] * width
+        self.n_coef = self.design.n_features * width
         self.size = self.n_coef + (width if intercept_scale is not None else 0)
         self._kept = None  # (theta, gradient) of the last forward pass
         self._map = self._linear_map() if P.ndim == 2 else None
@@ -186,18 +188,18 @@ class LinearObjective:
             return self._mapped_value_and_gradient(theta)
         W, b = self.coefficients(theta)
         b -= self.mean @ W
-        value, G, total = _data.loss_pass(self.X, W, b, self.mean, self.rows.value_and_residual, self.rows.row_data)
+        value, G, total = self.design.loss_pass(W, b, self.mean, self.rows.value_and_residual, self.rows.row_data)
         if self.penalty:  # (skipped at 0: W may be huge when X is tiny)
             value += 0.5 * self.penalty * float(np.vdot(W, W))
         return value, self._gradient(G, total, W)
 
     def _mapped_value_and_gradient(self, theta):
         """:meth:`value_and_gradient` through the one linear map ``A`` (fewer numpy calls per step)."""
-        d = self.X.shape[1]
+        d = self.design.n_features
         coefs = self._map @ theta.reshape(-1, self.width)
         W, offset = coefs[:d], coefs[d]
-        value, raw = _data.loss_pass(self.X, W, offset, None, self.rows.value_and_residual, self.rows.row_data,
-                                     with_total=True)
+        value, raw = self.design.loss_pass(W, offset, None, self.rows.value_and_residual, self.rows.row_data,
+                                           with_total=True)
         if self.penalty:  # (skipped at 0: W may be huge when X is tiny)
             value += 0.5 * self.penalty * float(np.vdot(W, W))
             raw[:d] += self.penalty * W
@@ -212,16 +214,22 @@ class LinearObjective:
         offset = np.concatenate([b, db]) - self.mean @ stacked
 
         curvature = self.rows.curvature
-
-        def rows(scores, *row_data):
-            return 0.0, curvature(scores[:, :k], scores[:, k:], *row_data)
-
-        _, G, total = _data.loss_pass(self.X, stacked, offset, self.mean, rows, self.rows.row_data)
+        _, G, total = self.design.loss_pass(stacked, offset, self.mean, _Curvature(curvature, k), self.rows.row_data)
         return self._gradient(G, total, dW)
 
     def __call__(self, theta):
         """The objective as an autograd function of ``theta``."""
         return internal_objective(theta, self)
+
+
+class _Curvature:
+    """The row "loss" of a Hessian-vector product: scores ``[Z, dZ]`` stacked, residual = curvature times dZ."""
+
+    def __init__(self, curvature, k: int):
+        self.curvature, self.k = curvature, k
+
+    def __call__(self, scores, *row_data):
+        return 0.0, self.curvature(scores[:, : self.k], scores[:, self.k:], *row_data)
 
 
 @primitive

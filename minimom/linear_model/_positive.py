@@ -15,22 +15,24 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ..data import _arrays as _data
-from ._base import normalized_weights
+from ._base import set_fitted
 from ._enet_solver import EnetProblem, solve_enet
 from ._sparse_models import solver_data
 
 __all__ = ["fit_positive"]
 
 
-def fit_positive(estimator, X, y, dtype, sample_weight, alphas):
-    """Fit ``estimator`` (LinearRegression or Ridge) with ``coef_ >= 0``; one L2 penalty per target in ``alphas``."""
-    X = solver_data(X)
-    weights, sw_sum = normalized_weights(sample_weight, X)
+def fit_positive(estimator, design, y, sample_weight, alphas):
+    """Fit ``estimator`` (LinearRegression or Ridge) with ``coef_ >= 0``; one L2 penalty per target in ``alphas``.
+
+    ``design`` is the fit's in-memory :class:`~minimom.data._design.Design` (dense, sparse or memmap).
+    """
+    weights, sw_sum = design.normalized_weights(sample_weight)
+    X = solver_data(design.X)
     Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
     n_targets, d = Y.shape[1], X.shape[1]
     y_mean = weights @ Y if estimator.fit_intercept else np.zeros(n_targets)
-    x_mean = _data.weighted_mean(X, weights) if estimator.fit_intercept else np.zeros(d)
+    x_mean = design.weighted_mean(weights) if estimator.fit_intercept else np.zeros(d)
     coef, n_iter = np.zeros((n_targets, d)), 0
     for k in range(n_targets):
         problem = EnetProblem(X, x_mean, Y[:, k] - y_mean[k], weights)
@@ -42,14 +44,13 @@ def fit_positive(estimator, X, y, dtype, sample_weight, alphas):
                           f"hold to rounding after max_iter={estimator.max_iter} epochs; raise max_iter.",
                           ConvergenceWarning, stacklevel=4)
     intercept = y_mean - coef @ x_mean if estimator.fit_intercept else np.zeros(n_targets)
-    coef, intercept = coef.astype(dtype), intercept.astype(dtype)
+    coef, intercept = coef.astype(design.dtype), intercept.astype(design.dtype)
     if y.ndim == 1:
-        estimator.coef_ = coef[0]
-        estimator.intercept_ = intercept[0] if estimator.fit_intercept else 0.0
+        coef, intercept = coef[0], (intercept[0] if estimator.fit_intercept else 0.0)
     else:
-        single = estimator._ravel_single_target and n_targets == 1
-        estimator.coef_ = coef[0] if single else coef
-        estimator.intercept_ = intercept if estimator.fit_intercept else 0.0
-    estimator.n_iter_ = n_iter
-    estimator.loss_curve_ = np.zeros(0)
+        coef = coef[0] if estimator._ravel_single_target and n_targets == 1 else coef
+        intercept = intercept if estimator.fit_intercept else 0.0
+    vars(estimator).pop("optimizer_", None)  # a smooth fit's: this one runs no optimizer
+    set_fitted(estimator, coef_=coef, intercept_=intercept, n_iter_=n_iter, loss_curve_=np.zeros(0),
+               n_passes_=design.passes)
     return estimator

@@ -13,12 +13,8 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight
 
-from ._base import normalized_weights
+from ._base import set_fitted
 from ._prox_newton import solve_logistic
 from ._sparse_models import solver_data
 
@@ -68,24 +64,14 @@ def resolve_penalty(estimator, warn: bool = True) -> tuple[float, float]:
     return float(C), float(ratio)
 
 
-def fit_l1_logistic(estimator, X, y, dtype, sample_weight, C, l1_ratio):
-    """Fit ``estimator`` with the L1 / elastic-net penalty (``C`` finite, ``l1_ratio > 0``). Returns it."""
-    check_classification_targets(y)
-    encoder = LabelEncoder()
-    labels = encoder.fit_transform(y)
-    previous = (estimator.coef_, estimator.intercept_) if estimator.warm_start and hasattr(estimator, "coef_") else None
-    estimator.classes_ = classes = encoder.classes_
-    if len(classes) < 2:
-        raise ValueError(f"This solver needs samples of at least 2 classes in the data, but the data contains only "
-                         f"one class: {classes[0]!r}.")
-    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-    if estimator.class_weight is not None:
-        per_class = compute_class_weight(estimator.class_weight, classes=classes, y=y, sample_weight=sample_weight)
-        sample_weight = sample_weight * per_class[labels]
-    weights, sw_sum = normalized_weights(sample_weight, X)
-    strength = 1.0 / (C * sw_sum)
+def fit_l1_logistic(estimator, design, classes, labels, weights, strength, l1_ratio, previous):
+    """Fit ``estimator`` with the L1 / elastic-net penalty (``strength = 1/(C sum(s))``, ``l1_ratio > 0``).
+
+    ``weights`` are the normalized sample weights (class weights applied), ``previous`` the warm start's
+    ``(coef_, intercept_)`` or None. Returns ``estimator``.
+    """
     n_columns = 1 if len(classes) == 2 else len(classes)
-    d = X.shape[1]
+    d = design.n_features
     W, b = np.zeros((d, n_columns)), np.zeros(n_columns)
     if previous is not None:
         coef = previous[0].toarray() if sp.issparse(previous[0]) else np.asarray(previous[0])
@@ -95,19 +81,19 @@ def fit_l1_logistic(estimator, X, y, dtype, sample_weight, C, l1_ratio):
         W, b = coef.T.astype(np.float64), np.asarray(previous[1], dtype=np.float64).copy()
         if not estimator.fit_intercept:
             b = np.zeros(n_columns)
-    W, b, n_iter, converged = solve_logistic(solver_data(X), labels, n_columns, weights, strength * l1_ratio,
+    W, b, n_iter, converged = solve_logistic(solver_data(design.X), labels, n_columns, weights, strength * l1_ratio,
                                              strength * (1 - l1_ratio), W, b, estimator.fit_intercept,
                                              estimator.tol, estimator.max_iter)
     if not converged:
         warnings.warn(f"LogisticRegression did not converge: the optimality violation is above tol={estimator.tol:g} "
                       f"after max_iter={estimator.max_iter} proximal Newton steps; raise max_iter or loosen tol.",
-                      ConvergenceWarning, stacklevel=3)
+                      ConvergenceWarning, stacklevel=4)
     if n_columns > 1 and estimator.fit_intercept:
         b = b - b.mean()  # the softmax's free constant: the sum-zero intercepts
-    estimator.coef_ = W.T.astype(dtype)
-    estimator.intercept_ = b.astype(dtype)
-    estimator.n_iter_ = np.array([n_iter], dtype=np.int32)
-    estimator.loss_curve_ = np.zeros(0)
+    for stale in ("optimizer_", "n_passes_"):  # a smooth fit's; this solver reads columns, not counted passes
+        vars(estimator).pop(stale, None)
+    set_fitted(estimator, classes_=classes, coef_=W.T.astype(design.dtype), intercept_=b.astype(design.dtype),
+               n_iter_=np.array([n_iter], dtype=np.int32), loss_curve_=np.zeros(0))
     return estimator
 
 

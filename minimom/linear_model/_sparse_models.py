@@ -28,20 +28,25 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
 
-from ..data import _arrays as _data
-from ._base import COMMON_CONSTRAINTS, blas_threads, check_data, linear_scores, normalized_weights
+from ..data._design import fit_design
+from ..optimizers._penalties import SeparablePenalty, _check_alpha, check_l1_ratio
+from ._base import COMMON_CONSTRAINTS, blas_threads, linear_scores, set_fitted, whole_or_previous
 from ._enet_solver import EnetProblem, solve_enet
 
 __all__ = ["ElasticNet", "Lasso"]
 
 
-def reject_dask(estimator, X):
-    """A clear error for dask arrays, which the working-set solver cannot read column by column."""
+def require_in_memory(estimator, X, what: str = "") -> None:
+    """A clear error for dask arrays, which the working-set solvers cannot read column by column.
+
+    Called on ``fit``'s raw ``X``, before validation; ``what`` qualifies the estimator (e.g. ``"(positive=True)"``).
+    """
     if type(X).__module__.startswith("dask"):
+        name = type(estimator).__name__ + what
         raise TypeError(
-            f"{type(estimator).__name__} does not take dask arrays: its coordinate-descent solver reads columns "
-            f"of X on every working set, which a row-chunked dask array cannot give without gathering it. "
-            f"Compute X (X.compute()) or save it as a numpy memmap, which {type(estimator).__name__} reads in place."
+            f"{name} does not take dask arrays: its working-set solver reads columns of X on every working set, "
+            f"which a row-chunked dask array cannot give without gathering it. Compute X (X.compute()) or save "
+            f"it as a numpy memmap (np.lib.format.open_memmap), which {name} reads in place."
         )
 
 
@@ -52,11 +57,17 @@ def solver_data(X):
     return X if X.dtype == np.float64 else X.astype(np.float64)
 
 
-class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class ElasticNet(SeparablePenalty, MultiOutputMixin, RegressorMixin, BaseEstimator):
     """Linear regression with combined L1 and L2 penalties, scikit-learn's objective, exact to rounding.
 
     Minimizes ``1/(2 n) ||y - X w - b||^2 + alpha * l1_ratio * ||w||_1 + 0.5 * alpha * (1 - l1_ratio) * ||w||^2``
     (``n`` the sum of the sample weights, each squared error weighted), intercept unpenalized.
+
+    It is also the elastic-net *penalty* ``h(x) = alpha (l1_ratio |x|_1 + (1 - l1_ratio)/2 ||x||^2)`` of
+    :func:`minimom.minimize` (``penalty=mm.ElasticNet(0.1, l1_ratio=0.5)``; ``alpha`` may then be a pytree
+    shaped like ``x0``): it has the protocol's ``value(x)`` and ``prox(z, step)``. As an estimator it
+    validates ``alpha`` and ``l1_ratio`` when ``fit`` or ``minimize`` reads them, not in ``__init__``
+    (scikit-learn's rule).
 
     Parameters
     ----------
@@ -113,7 +124,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         "positive": ["boolean"],
     }
 
-    def __init__(self, alpha: float = 1.0, *, l1_ratio: float = 0.5, fit_intercept: bool = True,
+    def __init__(self, alpha: float = 1.0, l1_ratio: float = 0.5, *, fit_intercept: bool = True,
                  max_iter: int = 10000, tol: float = 1e-12, warm_start: bool = False, positive: bool = False,
                  optimizer=None, verbose: bool = False):
         self.alpha = alpha
@@ -129,25 +140,37 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def _l1_ratio(self) -> float:
         return float(self.l1_ratio)
 
+    def _check_penalty(self) -> None:
+        """Validate ``alpha`` and ``l1_ratio`` as a penalty (``minimize`` calls it once, before the run)."""
+        check_l1_ratio(self._l1_ratio())
+        _check_alpha(self.alpha)
+
+    def _weights(self):
+        """``(l1, l2)`` of the penalty: ``alpha l1_ratio`` and ``alpha (1 - l1_ratio)``."""
+        ratio = self._l1_ratio()
+        return self.alpha * ratio, self.alpha * (1.0 - ratio)
+
     def fit(self, X, y, sample_weight=None):
         """Fit on dense or sparse ``X`` and 1-D or 2-D ``y``. Returns ``self``."""
         self._validate_params()
         if self.optimizer is not None:
             raise ValueError(f"{type(self).__name__}(optimizer={self.optimizer!r}): the sparse models are fitted "
                              f"by coordinate descent on working sets; leave optimizer=None.")
-        reject_dask(self, X)
-        X, y, dtype = check_data(self, X, y, y_numeric=True, multi_output=True)
-        with blas_threads(X):
-            return self._fit(solver_data(X), y, dtype, sample_weight)
+        require_in_memory(self, X)
+        with whole_or_previous(self):
+            design, y, sample_weight = fit_design(self, X, y, sample_weight, y_numeric=True, multi_output=True)
+            with blas_threads(design):
+                return self._fit(design, y, sample_weight)
 
-    def _fit(self, X, y, dtype, sample_weight):
+    def _fit(self, design, y, sample_weight):
         if isinstance(sample_weight, numbers.Number):
             sample_weight = None  # scikit-learn ignores a scalar weight
-        weights, _ = normalized_weights(sample_weight, X)
+        weights, _ = design.normalized_weights(sample_weight)
+        X = solver_data(design.X)
         Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
         n_targets, d = Y.shape[1], X.shape[1]
         y_mean = weights @ Y if self.fit_intercept else np.zeros(n_targets)
-        x_mean = _data.weighted_mean(X, weights) if self.fit_intercept else np.zeros(d)
+        x_mean = design.weighted_mean(weights) if self.fit_intercept else np.zeros(d)
         start = self._start(n_targets, d)
         l1 = self.alpha * self._l1_ratio()
         l2 = self.alpha * (1.0 - self._l1_ratio())
@@ -164,11 +187,10 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
                               ConvergenceWarning, stacklevel=3)
         intercept = y_mean - coef @ x_mean
         if n_targets == 1:
-            self.coef_, self.dual_gap_, self.n_iter_ = coef[0].astype(dtype), gaps[0], n_iters[0]
+            coef, gaps, n_iters = coef[0], gaps[0], n_iters[0]
             intercept = intercept if y.ndim == 2 else intercept[0]
-        else:
-            self.coef_, self.dual_gap_, self.n_iter_ = coef.astype(dtype), gaps, n_iters
-        self.intercept_ = np.asarray(intercept, dtype=dtype)[()] if self.fit_intercept else 0.0
+        set_fitted(self, coef_=coef.astype(design.dtype), dual_gap_=gaps, n_iter_=n_iters,
+                   intercept_=np.asarray(intercept, dtype=design.dtype)[()] if self.fit_intercept else 0.0)
         return self
 
     def _start(self, n_targets, d):
@@ -230,3 +252,6 @@ class Lasso(ElasticNet):
 
     def _l1_ratio(self) -> float:
         return 1.0
+
+    def _check_penalty(self) -> None:
+        _check_alpha(self.alpha)

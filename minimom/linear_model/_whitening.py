@@ -4,7 +4,8 @@ The coefficients are ``w = P v`` with ``P`` an inverse square root of the
 objective's Hessian, ``curvature * Cov(X) + penalty * I``, so the Hessian in
 ``v`` is the identity (exactly so for least squares).
 
-The moments come from one pass over ``X`` (:func:`minimom.data._arrays.moments`). When
+The moments come from one pass over ``X`` (:meth:`minimom.data._design.Design.moments`), whatever kind of
+data ``X`` is: in memory, sparse, a memmap or a dask array take this one road. When
 squares of the data would overflow or underflow (features of size 1e-300 or
 1e300), the pass is repeated with each column divided by its largest
 magnitude. A Jacobi scaling ``S_j = 1 / sqrt(curvature * Var(x_j) + penalty)``
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data import _arrays as _data
+from ..data._arrays import Moments
 from ..optimizers._conjugate import ConjugateMomentum
 
 FULL_MAX_FEATURES = 2000  # beyond this, whiten each feature on its own (a d-vector P)
@@ -37,25 +38,37 @@ class Whitening:
     P: np.ndarray
     null_basis: np.ndarray
     eigenvalues: np.ndarray
-    moments: _data.Moments
+    moments: Moments
     prescale: np.ndarray | None
     factors: tuple | None = None  # (active, vectors, inverse_root, scale): P = S Q diag(r) Q^T on the active columns
 
 
-def safe_moments(X, weights, targets=None, centre=True, full=True) -> tuple[_data.Moments, np.ndarray | None]:
-    """:func:`_data.moments`, repeated with columns divided by their magnitude if their squares are unsafe."""
+def safe_moments(design, weights, targets=None, centre=True, full=True) -> tuple[Moments, np.ndarray | None]:
+    """``design.moments``, repeated with columns divided by their magnitude if their squares are unsafe."""
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # detected below, then redone
-        moments = _data.moments(X, weights, targets, centre, full=full)
+        moments = design.moments(weights, targets, centre, full=full)
     magnitude = np.maximum(np.abs(moments.low), np.abs(moments.high))
     varying = magnitude > 0
     unsafe = np.any(varying & ((magnitude < _SAFE[0]) | (magnitude > _SAFE[1])))
     if not unsafe and np.all(np.isfinite(moments.second)) and np.all(np.isfinite(moments.cross)):
         return moments, None
     prescale = np.where(varying, 1.0 / np.where(varying, magnitude, 1.0), 0.0)
-    return _data.moments(X, weights, targets, centre, prescale, full), prescale
+    return design.moments(weights, targets, centre, prescale, full), prescale
 
 
-def whitening(moments: _data.Moments, prescale, curvature: float, penalty: float, fit_intercept: bool,
+def blend(a: Moments, b: Moments, share: float, prescale=None) -> Moments:
+    """The moments of ``a``'s weights plus ``share`` times ``b``'s (weights summing to one), merged exactly
+    (Chan, Golub and LeVeque's pairwise update; ``prescale`` the columns' units of both); targets are not carried."""
+    total = a.total + share
+    delta = b.mean - a.mean
+    mean = a.mean + delta * (share / total)
+    delta = delta if prescale is None else delta * prescale
+    outer = np.outer(delta, delta) if a.second.ndim == 2 else delta**2
+    second = (a.total * a.second + share * b.second) / total + outer * (a.total * share / total**2)
+    return a._replace(mean=mean, second=second, total=total)
+
+
+def whitening(moments: Moments, prescale, curvature: float, penalty: float, fit_intercept: bool,
               floor: bool = False) -> Whitening:
     """The preconditioner for ``curvature * Cov_weights(X) + penalty * I`` from the moments of ``X``.
 
@@ -121,6 +134,26 @@ def inverse_apply(whitening: Whitening, W: np.ndarray) -> np.ndarray:
         V[active] = vectors @ ((vectors.T @ (W[active] / scale[active, None])) / inverse_root[:, None])
         return V
     return np.linalg.lstsq(P, W, rcond=None)[0]
+
+
+def warm_start_point(previous, objective, white: Whitening, basis, n_classes: int) -> np.ndarray:
+    """The starting point: zeros, or (warm start) the previous fit in internal coordinates."""
+    mean = objective.mean
+    x0 = np.zeros(objective.size)
+    if previous is None:
+        return x0
+    coef, intercept = previous
+    coef = coef.toarray() if hasattr(coef, "toarray") else np.asarray(coef)
+    rows = 1 if n_classes == 2 else n_classes
+    if coef.shape != (rows, mean.shape[0]):
+        raise ValueError(f"warm_start: the previous coef_ has shape {coef.shape}, but these data need "
+                         f"{(rows, mean.shape[0])}; fit with warm_start=False first.")
+    W = coef.T.astype(np.float64) @ basis  # (d, width): the sum-zero part for the multinomial
+    b = (np.asarray(intercept, dtype=np.float64) + mean @ coef.T.astype(np.float64)) @ basis
+    x0[: objective.n_coef] = inverse_apply(white, W).ravel()
+    if objective.intercept_scale is not None:
+        x0[objective.n_coef:] = b / objective.intercept_scale
+    return x0
 
 
 _NEWTON_STEP_MAX = 100.0  # root-mean-square entry of -grad beyond which the first step is not taken as Newton's

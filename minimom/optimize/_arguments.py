@@ -45,8 +45,6 @@ _SPELLINGS = {
     "learning_rate": "the learning rate belongs to the optimizer: optimizer=mm.Momentum(learning_rate=..., "
                      "momentum=...) or mm.GradientDescent(learning_rate=...).",
     "momentum": "the momentum belongs to the optimizer: optimizer=mm.Momentum(learning_rate=..., momentum=...).",
-    "bounds": "this version of minimize has no bounds=; use scipy.optimize.minimize(method='L-BFGS-B').",
-    "penalty": "this version of minimize has no penalty=.",
 }
 _OPTION_SPELLINGS = {"maxiter": "maxiter", "gtol": "tol", "disp": "verbose", "maxfun": "maxiter",
                      "maxfev": "maxiter", "ftol": "optimizer=mm.ConjugateMomentum(ftol", "maxcor":
@@ -104,10 +102,15 @@ class _Problem(NamedTuple):
     restore: Callable  # flat -> the structure of x0
 
 
-def _problem(fun, x0, args: tuple, jac) -> _Problem:
-    """Flatten ``x0`` once, pick the gradient's source from ``jac``, and evaluate once with checks."""
+def _problem(fun, x0, args: tuple, jac, project=None) -> _Problem:
+    """Flatten ``x0`` once, pick the gradient's source from ``jac``, and evaluate once with checks.
+
+    ``project`` (bounds given) maps the flat ``x0`` into the box before anything is evaluated.
+    """
     x0 = _as_array_if_flat(x0)
     x, unflatten, restore = _flatten_x0(x0)
+    if project is not None:
+        x = project(x)
 
     def flat_fun(flat, *fargs):
         return fun(unflatten(flat), *fargs)

@@ -140,6 +140,8 @@ def _first_evaluation(flat_fun, x, args):
         _raise_if_untraceable(flat_fun, x, args, err)
         raise
     if bad_value:
+        if "dtype object" in str(bad_value[0]):  # autograd's boxes went into a plain numpy array
+            _raise_if_untraceable(flat_fun, x, args, bad_value[0])
         raise bad_value[0]
     _check_value(value)
     if detached and _depends_on_x(flat_fun, x, args, value):
@@ -179,7 +181,7 @@ def _depends_on_x(flat_fun, x, args, value) -> bool:
 def _raise_if_untraceable(flat_fun, x, args, err):
     """If ``fun`` works on plain arrays but not under autograd, say so instead of a cryptic error."""
     try:
-        flat_fun(x.copy(), *args)
+        _check_value(flat_fun(x.copy(), *args))
     except Exception:
         return  # the function is broken on plain numbers too: its own error is the clearest
-    raise TracingError(_TRACING_HELP.format(why=f"{type(err).__name__}: {err}")) from err
+    raise TracingError(_TRACING_HELP.format(why=f"{type(err).__name__}: {str(err).rstrip('.')}")) from err

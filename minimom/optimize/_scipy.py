@@ -43,7 +43,9 @@ def scipy_method(fun: Callable, x0: Any, args: tuple = (), jac: Any = None, hess
     hess, hessp
         Not used (a ``RuntimeWarning`` says so, as scipy's gradient methods do).
     bounds : sequence of (min, max) pairs or scipy.optimize.Bounds, optional
-        Passed to :func:`minimom.minimize` as ``bounds=`` when it takes them.
+        Checked as scipy checks them and passed to :func:`minimom.minimize` as
+        ``bounds=`` (``NotImplementedError`` while it has none). Bounds that fix
+        every variable get scipy's answer without a run.
     constraints
         Must be empty: general constraints are not supported (``ValueError``).
     callback : callable, optional
@@ -109,13 +111,19 @@ def scipy_method(fun: Callable, x0: Any, args: tuple = (), jac: Any = None, hess
     maxiter = math.ceil(maxiter) if isinstance(maxiter, float) and math.isfinite(maxiter) else maxiter  # as scipy
     keywords = dict(optimizer=optimizer, maxiter=maxiter, tol=gtol, callback=wrapped,
                     batch_size=None, random_state=None, verbose=bool(options.get("disp", False)))
-    bounds = _checked_bounds(bounds, x0.size)
-    if bounds is not None:
-        keywords["bounds"] = bounds  # passed through once minimize takes them
-    run = _run(counter, x0, args, jac, keywords)
+    limits = _checked_bounds(bounds, x0.size)
+    if limits is not None and np.array_equal(*limits):  # nothing to optimize: scipy's own answer
+        return OptimizeResult(x=limits[0].copy(), fun=counter(limits[0].copy(), *args), success=True, status=0,
+                              message="All independent variables were fixed by bounds.", nfev=1, njev=0, nit=0)
+    if limits is not None:
+        keywords["bounds"] = _as_scipy_bounds(limits)
+    run, differences = _run(counter, x0, args, jac, keywords, limits)
     result = run.result()
     status = 99 if stopped else SCIPY_STATUS.get(result.status, 2)
-    fields = dict(x=result.x, fun=result.fun, jac=result.jac, nit=result.nit, nfev=counter.calls,
+    gradient = np.array(result.jac, dtype=np.float64)
+    if differences and limits is not None:
+        gradient[limits[0] == limits[1]] = np.nan  # not differenced there, as scipy reports fixed variables
+    fields = dict(x=result.x, fun=result.fun, jac=gradient, nit=result.nit, nfev=counter.calls,
                   njev=result.nfev, status=status, success=status == 0,
                   message="`callback` raised `StopIteration`." if stopped else result.message)
     memory = getattr(run.state, "memory", None)
@@ -132,7 +140,7 @@ def _check_constraints(constraints):
 
 
 def _checked_bounds(bounds, n: int):
-    """scipy's bounds (pairs or ``Bounds``) checked as scipy checks them; ``None`` if they bound nothing."""
+    """scipy's bounds (pairs or ``Bounds``) checked as scipy checks them: ``(lower, upper)``, or ``None`` if none."""
     if bounds is None:
         return None
     if hasattr(bounds, "lb") and hasattr(bounds, "ub"):
@@ -144,29 +152,33 @@ def _checked_bounds(bounds, n: int):
         lower = [-np.inf if pair[0] is None else pair[0] for pair in pairs]
         upper = [np.inf if pair[1] is None else pair[1] for pair in pairs]
     try:
-        lower, upper = (np.broadcast_to(np.asarray(limit, dtype=float), (n,)) for limit in (lower, upper))
+        lower, upper = (np.array(np.broadcast_to(np.asarray(limit, dtype=float), (n,))) for limit in (lower, upper))
     except ValueError as err:
         raise ValueError("The number of bounds is not compatible with the length of `x0`.") from err
     if np.any(upper < lower):
         raise ValueError("An upper bound is less than the corresponding lower bound.")
     if not (np.isfinite(lower).any() or np.isfinite(upper).any()):
         return None
+    return lower, upper
+
+
+def _as_scipy_bounds(limits):
     if "bounds" not in inspect.signature(minimize).parameters:
         raise NotImplementedError("bounds are not yet supported by this version of minimom; use "
                                   "method='L-BFGS-B' for bound constraints.")
     from scipy.optimize import Bounds
 
-    return Bounds(lower, upper)
+    return Bounds(*limits)
 
 
-def _run(fun, x0, args, jac, keywords):
-    """The run of :func:`minimom.minimize`, with scipy's ``jac`` forms."""
+def _run(fun, x0, args, jac, keywords, limits):
+    """The run of :func:`minimom.minimize` with scipy's ``jac`` forms, and whether it took finite differences."""
     if isinstance(jac, str) and jac in _FINITE_DIFFERENCES:
-        return _start(fun, x0, args, jac=_finite_differences(fun, jac), **keywords)
+        return _start(fun, x0, args, jac=_finite_differences(fun, jac, limits), **keywords), True
     if jac is True or callable(jac):
-        return _start(fun, x0, args, jac=jac, **keywords)
+        return _start(fun, x0, args, jac=jac, **keywords), False
     try:  # None, False or anything else scipy does not understand: autograd
-        return _start(fun, x0, args, jac=None, **keywords)
+        return _start(fun, x0, args, jac=None, **keywords), False
     except TracingError as err:
         from scipy.optimize import OptimizeWarning
 
@@ -175,7 +187,7 @@ def _run(fun, x0, args, jac, keywords):
         warnings.warn(f"{str(err).split(':')[0]}, so the gradient is taken by central finite differences "
                       "('3-point'; scipy takes them for jac=None too). Give the gradient with jac= for exact steps.",
                       OptimizeWarning, stacklevel=4)
-        return _start(fun, x0, args, jac=_finite_differences(fun, "3-point"), **keywords)
+        return _start(fun, x0, args, jac=_finite_differences(fun, "3-point", limits), **keywords), True
 
 
 class _Counter:
@@ -198,11 +210,28 @@ class _Counter:
         return value
 
 
-def _finite_differences(fun, method: str):
+def _finite_differences(fun, method: str, limits):
+    """``jac(x, *args)`` by scipy's finite differences, inside the bounds; variables fixed by them are skipped."""
     from scipy.optimize._numdiff import approx_derivative
 
+    lower, upper = limits if limits is not None else (-np.inf, np.inf)
+    fixed = None if limits is None or not np.any(limits[0] == limits[1]) else limits[0] == limits[1]
+
     def jac(x, *args):
-        return approx_derivative(fun, x, method=method, args=args, f0=fun(x, *args))  # f0: the cached value
+        f0 = fun(x, *args)  # the cached value: x is not evaluated twice
+        if fixed is None:
+            return approx_derivative(fun, x, method=method, args=args, f0=f0, bounds=(lower, upper))
+        free = ~fixed
+
+        def on_free(z, *fargs):
+            full = x.copy()
+            full[free] = z
+            return fun(full, *fargs)
+
+        gradient = np.zeros_like(x)  # a fixed variable cannot move: no slope to take there
+        gradient[free] = approx_derivative(on_free, x[free], method=method, args=args, f0=f0,
+                                           bounds=(lower[free], upper[free]))
+        return gradient
 
     return jac
 

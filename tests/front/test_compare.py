@@ -30,6 +30,7 @@ def independent_reference(dataset, model):
     return X, y, ref
 
 
+@pytest.mark.slow
 def test_compare_command_json_rows_match_independent_sklearn_fits():
     done = run_cli("compare", "--json")
     assert done.returncode == 0, done.stderr

@@ -21,6 +21,7 @@ FIGURES = {  # the figures each example draws (docs/images/ by default; the gall
     "fit_sklearn_datasets.py": ["sklearn_convergence.png"],
     "minibatch.py": ["minibatch_loss.png"],
     "sparse_path.py": ["lasso_path.png"],
+    "penalties_convergence.py": ["penalties_convergence.png"],
 }
 
 

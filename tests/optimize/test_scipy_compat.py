@@ -332,3 +332,27 @@ def test_scipy_method_counts_and_never_repeats_evaluations():
     calls.clear()
     res = minimize(fun, X0, jac=rosen_der, method=mm.scipy_method)
     assert res.nfev == res.njev == len(calls)
+
+
+def test_scipy_method_all_variables_fixed_as_scipy():
+    def f(x, p1=1):
+        return np.linalg.norm(x) + p1
+
+    ref = minimize(f, (1.0, 3.0), bounds=[(1, 1), (2, 2)], method="L-BFGS-B")
+    res = minimize(f, (1.0, 3.0), bounds=[(1, 1), (2, 2)], method=mm.scipy_method)
+    for key in ("success", "message", "nfev", "njev"):
+        assert res[key] == ref[key], key
+    np.testing.assert_allclose(res.x, ref.x)
+    assert res.fun == ref.fun == f([1.0, 2.0])
+
+
+def test_boxes_in_a_plain_array_are_a_tracing_problem():
+    """scipy's own callers wrap x in plain arrays (differential_evolution's polish): autograd cannot follow."""
+    def loss(x):  # one variable: an object array of one box under autograd
+        return list(map(lambda row: row ** 2, np.atleast_2d(x)))[0]
+
+    with pytest.raises(mm.TracingError, match="autograd could not trace"):
+        mm.minimize(loss, np.ones(1))
+    with pytest.warns(OptimizeWarning, match="central finite differences"):
+        res = minimize(loss, np.ones(1), method=mm.scipy_method)
+    assert res.status == 0 and np.abs(res.x).max() < 1e-5
