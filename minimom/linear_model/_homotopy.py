@@ -32,15 +32,19 @@ _COLLINEAR = 1e-10  # a new pivot below this fraction of H_jj: the coordinate is
 
 
 class _Active:
-    """The active set: its coordinates, signs, rows ``H[A]`` and the lower Cholesky factor of ``H_AA``."""
+    """The active set: its coordinates, signs, rows ``H[A]`` (a buffer) and the lower Cholesky factor of ``H_AA``."""
 
     def __init__(self, H, w0, positive):
         self.H = H
         self.index = np.flatnonzero(w0)
         self.signs = np.ones(len(self.index)) if positive else np.sign(w0[self.index])
-        self.rows = H[self.index]
-        self.factor = np.zeros((0, 0), order="F")
+        self.buffer = np.empty((max(2 * len(self.index), 16), H.shape[1]))
+        self.buffer[: len(self.index)] = H[self.index]
         self.ok = self.rebuild()
+
+    @property
+    def rows(self):
+        return self.buffer[: len(self.index)]
 
     def rebuild(self) -> bool:
         if len(self.index) == 0:
@@ -67,16 +71,32 @@ class _Active:
         factor[m, :m] = row
         factor[m, m] = np.sqrt(pivot)
         self.factor = factor
+        if m == len(self.buffer):
+            self.buffer = np.concatenate([self.buffer, np.empty_like(self.buffer)])
+        self.buffer[m] = H[j]
         self.index = np.append(self.index, j)
         self.signs = np.append(self.signs, sign)
-        self.rows = np.vstack([self.rows, H[j][None, :]])
         return True
 
-    def remove(self, position) -> bool:
-        self.index = np.delete(self.index, position)
-        self.signs = np.delete(self.signs, position)
-        self.rows = np.delete(self.rows, position, axis=0)
-        return self.rebuild()
+    def remove(self, p) -> bool:
+        """Drop the ``p``-th coordinate: the trailing block of the factor absorbs its column (a rank-one update)."""
+        m = len(self.index)
+        self.buffer[p: m - 1] = self.buffer[p + 1: m]
+        self.index = np.delete(self.index, p)
+        self.signs = np.delete(self.signs, p)
+        L = self.factor
+        trailing = L[p + 1:, p + 1:]
+        column = L[p + 1:, p]
+        factor = np.zeros((m - 1, m - 1), order="F")
+        factor[:p, :p] = L[:p, :p]
+        factor[p:, :p] = L[p + 1:, :p]
+        if m - 1 > p:
+            block, info = dpotrf(np.asfortranarray(trailing @ trailing.T + np.outer(column, column)), lower=1, clean=1)
+            if info:
+                return self.rebuild()
+            factor[p:, p:] = block
+        self.factor = factor
+        return True
 
     def solve(self, b):
         if len(b) == 0:
