@@ -25,7 +25,7 @@ def quadratic(x, a, b):
 def test_momentum_resolves_to_the_per_step_method_in_full_batch_only():
     a, b = spd_problem(5, 10.0, seed=1)
     full = mm.minimize(quadratic, np.zeros(5), args=(a, b))
-    assert isinstance(full.optimizer, mm.ConjugateMomentum) and full.optimizer.memory == 10
+    assert isinstance(full.optimizer, mm.ConjugateMomentum) and full.optimizer.memory == 100  # "auto" at n = 5
     for optimizer in (mm.Momentum(), mm.Momentum(nesterov=True), mm.Momentum(nesterov=True, restart=True)):
         assert isinstance(mm.minimize(quadratic, np.zeros(5), args=(a, b), optimizer=optimizer).optimizer,
                           mm.ConjugateMomentum)
