@@ -184,53 +184,57 @@ class _Memory:
     ``H = gamma I + [S  gamma Y] M [S  gamma Y]^T`` with ``gamma = s.y / y.y`` of the
     newest pair and ``M = [[R^-T (D + gamma Y'Y) R^-1, -R^-T], [-R^-1, 0]]``, where
     ``R`` is the upper triangle of ``S'Y`` (oldest first) and ``D`` its diagonal.
-    The pairs live in a ring of ``m`` slots (rows of one ``2m x n`` buffer, never
-    copied), and ``R^-1``, ``D`` and ``Y'Y`` are kept in slot order, where a free slot
-    is a zero row and column. Dropping the oldest pair zeroes its row and column of
-    ``R^-1`` (what remains is the inverse of the remaining triangle); a new pair adds
-    one column, ``-R^-1 r / (s.y)`` with ``r_i = s_i.y``. So ``H g`` costs two
-    matrix-vector products with the buffer and a few ``m x m`` ones.
+    The pairs live in a ring of ``m`` slots (``s`` and ``y`` of slot ``i`` in rows
+    ``2i`` and ``2i + 1`` of one ``2m x n`` buffer, never copied), and ``R^-1``, ``D``
+    and ``Y'Y`` are kept in slot order. Slots fill in order, so until the ring wraps
+    only the first ``k`` are in use and every product runs on ``k``, not ``m``: a
+    large ``m`` costs nothing on a short run. Dropping the oldest pair zeroes its row
+    and column of ``R^-1`` (what remains is the inverse of the remaining triangle); a
+    new pair adds one column, ``-R^-1 r / (s.y)`` with ``r_i = s_i.y``. So ``H g``
+    costs two matrix-vector products with the buffer and a few ``k x k`` ones.
     """
 
     def __init__(self, m: int, n: int):
         self.m = m
-        self.rows = np.zeros((2 * m, n))  # S in rows 0..m-1, Y in rows m..2m-1, by slot
+        self.rows = np.zeros((2 * m, n))  # s of slot i in row 2i, its y in row 2i + 1
         self.r_inv, self.yy, self.d = np.zeros((m, m)), np.zeros((m, m)), np.zeros(m)
-        self.coef = np.empty(2 * m)  # -M [S Y]'g, scratch for descent
+        self.coef = np.empty(2 * m)  # -M [S Y]'g interleaved, scratch for descent
         self.clear()
 
     def clear(self):
-        self.next, self.gamma = 0, 1.0  # the slot the next pair goes to (the oldest when all are full)
+        self.next, self.k, self.gamma = 0, 0, 1.0  # the slot the next pair goes to; slots 0..k-1 in use
         for array in (self.rows, self.r_inv, self.yy, self.d):
             array[...] = 0.0
 
     def add(self, s, y, sy, yy):
-        slot, m = self.next, self.m
-        self.next = (slot + 1) % m
-        r_inv = self.r_inv
+        slot = self.next
+        self.next = (slot + 1) % self.m
+        self.k = k = max(self.k, slot + 1)
+        r_inv = self.r_inv[:k, :k]
         r_inv[slot, :] = r_inv[:, slot] = 0.0
-        self.rows[slot], self.rows[m + slot] = s, y
-        with_y = self.rows @ y  # s_i.y and y_i.y by slot (zero for free slots); a fresh array, used in place
-        older = with_y[:m]
+        self.rows[2 * slot], self.rows[2 * slot + 1] = s, y
+        with_y = self.rows[: 2 * k] @ y  # s_i.y and y_i.y, interleaved by slot; a fresh array, used in place
+        older = with_y[0::2]
         older[slot] = 0.0
         r_inv[:, slot] = r_inv @ older * (-1.0 / sy)
         r_inv[slot, slot] = 1.0 / sy
-        self.yy[slot, :] = self.yy[:, slot] = with_y[m:]
+        self.yy[slot, :k] = self.yy[:k, slot] = with_y[1::2]
         self.d[slot], self.gamma = sy, sy / yy
 
     def pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """The stored ``(S, Y)``, one pair per row, oldest first (scipy's ``LbfgsInvHessProduct(S, Y)`` order)."""
         order = [(self.next + i) % self.m for i in range(self.m)]
         used = [slot for slot in order if self.d[slot] > 0]
-        return self.rows[used], self.rows[[self.m + slot for slot in used]]
+        return self.rows[0::2][used], self.rows[1::2][used]
 
     def descent(self, g):
         """``-H g``."""
-        m, gamma, coef = self.m, self.gamma, self.coef
-        projections = self.rows @ g
-        t = self.r_inv @ projections[:m]
-        coef[:m] = (gamma * (projections[m:] - self.yy @ t) - self.d * t) @ self.r_inv
-        np.multiply(t, gamma, out=coef[m:])
-        step = coef @ self.rows
+        k, gamma = self.k, self.gamma
+        rows, r_inv, coef = self.rows[: 2 * k], self.r_inv[:k, :k], self.coef[: 2 * k]
+        projections = rows @ g
+        t = r_inv @ projections[0::2]
+        coef[0::2] = (gamma * (projections[1::2] - self.yy[:k, :k] @ t) - self.d[:k] * t) @ r_inv
+        np.multiply(t, gamma, out=coef[1::2])
+        step = coef @ rows
         step -= gamma * g
         return step
