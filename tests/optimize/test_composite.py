@@ -231,3 +231,13 @@ def test_bad_penalty_hyperparameters_and_a_plain_optimizer():
         mm.minimize(lambda p: p["a"] ** 2, {"a": 1.0}, penalty=mm.L1({"b": 0.1}))
     with pytest.raises(TypeError, match="proximal_update"):
         mm.minimize(lambda x: anp.sum(x**2), np.ones(2), optimizer=mm.Momentum(0.1, 0.5), penalty=mm.L1(0.1))
+
+
+def test_the_projected_method_keeps_ten_pairs_unless_given_a_number():
+    # memory="auto" (many pairs) is for the unconstrained metric; across active sets L-BFGS-B's 10 are kept.
+    from minimom.optimize._composite import _pairs
+
+    assert _pairs(mm.Momentum(), mm.ConjugateMomentum(memory=100)) == 10
+    assert _pairs(mm.ConjugateMomentum(), mm.ConjugateMomentum(memory=100)) == 10
+    assert _pairs(mm.ConjugateMomentum(memory=7), mm.ConjugateMomentum(memory=7)) == 7
+    assert _pairs(mm.ConjugateMomentum(memory=0), mm.ConjugateMomentum(memory=0)) == 1
