@@ -24,11 +24,12 @@ def pseudo_gradient(x, grad, l1, lo, hi):
 
     ``grad`` is ``f``'s gradient; ``l1`` a number or array (or None); ``lo``/``hi`` arrays or None.
     """
-    if l1 is None or not np.any(l1):
-        right = left = grad
-    else:
-        right = grad + np.where(x >= 0, l1, -l1)  # slope moving up
-        left = grad + np.where(x > 0, l1, -l1)  # slope moving down (right >= left)
+    if l1 is None or not np.any(l1):  # f's own slope where a feasible move lowers it (NaN: held)
+        if lo is None:
+            return np.where((grad < 0) | (grad > 0), grad, 0.0)
+        return np.where(((grad < 0) & (x < hi)) | ((grad > 0) & (x > lo)), grad, 0.0)
+    right = grad + np.where(x >= 0, l1, -l1)  # slope moving up
+    left = grad + np.where(x > 0, l1, -l1)  # slope moving down (right >= left)
     up = right < 0
     down = left > 0
     if lo is not None:
