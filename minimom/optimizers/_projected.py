@@ -96,6 +96,8 @@ class ReducedMemory:
         self.system[slot, slot] = 0.0  # a filled slot: no identity row
         self.system[m + slot, m + slot] = -with_y[slot]  # -D
         self.theta = yy / sy
+        self.scaled = self.system.copy()  # the system with -Y'Y / theta: what direction copies
+        self.scaled[m:, m:] -= self.yy / self.theta
 
     def pairs(self):
         """``(S, Y)``: the stored pairs as rows, oldest first."""
@@ -107,8 +109,7 @@ class ReducedMemory:
         if self.count == 0:
             return -pg / max(float(np.sqrt(pg @ pg)), 1e-300)  # the first step: one unit long, as L-BFGS-B's
         theta, m = self.theta, self.m
-        system = self.system.copy()
-        system[m:, m:] -= self.yy / theta
+        system = self.scaled.copy()
         if free is not None:  # W_F'W_F = W'W - W_A'W_A, from the held coordinates
             held = ~free
             w_held = self.rows[:, held]
