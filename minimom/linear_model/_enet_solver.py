@@ -30,6 +30,7 @@ import scipy.sparse as sp
 from . import _homotopy, _quadratic_cd
 
 _MIN_WORKING_SET = 10
+_GROW = 1  # a working set grows by at most this many times its support
 _CD_EPOCHS = 10  # at most, before each homotopy
 
 
@@ -162,7 +163,7 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
             return w, gap, max(n_iter, 1), False
         support_size = int(np.count_nonzero(w))
         ws_size = min(d, max(_MIN_WORKING_SET, 2 * support_size, ws_size if entering == 0 else 0,
-                             support_size + min(entering, max(support_size, _MIN_WORKING_SET))))
+                             support_size + min(entering, max(int(_GROW * support_size), _MIN_WORKING_SET))))
         if ws_size <= support_size and ws_size < d:
             ws_size = min(d, 2 * ws_size)
         if ws_size < d:

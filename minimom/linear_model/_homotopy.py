@@ -36,7 +36,10 @@ class _Active:
 
     def __init__(self, H, w0, positive):
         self.H = H
-        self.index = np.flatnonzero(w0)
+        support = np.flatnonzero(w0)
+        # Largest first: the marginal coordinates, the likeliest to leave, sit at the end of the factor,
+        # where removing one only updates a small trailing block.
+        self.index = support[np.argsort(-np.abs(w0[support]) * np.sqrt(H.diagonal()[support]), kind="stable")]
         self.signs = np.ones(len(self.index)) if positive else np.sign(w0[self.index])
         self.buffer = np.empty((max(2 * len(self.index), 16), H.shape[1]))
         self.buffer[: len(self.index)] = H[self.index]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.linalg
+from scipy.linalg.blas import daxpy as _daxpy
 
 _KKT_SLACK = 1e-10  # relative slack on |q_j| <= l1_j when checking a polished point
 _RANK_TOLERANCE = 4 * np.finfo(float).eps
@@ -32,17 +33,20 @@ _RANK_TOLERANCE = 4 * np.finfo(float).eps
 def soft_threshold_epochs(H, q, w, l1, diag, positive, epochs, order=None):
     """``epochs`` cyclic passes of coordinate descent over ``order`` (default: all coordinates).
 
-    ``w`` and ``q = c - H w`` are updated in place.
+    ``w`` and ``q = c - H w`` are updated in place (``q -= delta H[j]`` by BLAS ``daxpy``, a third of
+    numpy's cost for one row).
     """
     l1, diag, positive = l1.tolist(), diag.tolist(), positive.tolist()
     order = range(len(diag)) if order is None else order.tolist()
+    in_place = q.dtype == np.float64 and q.flags.c_contiguous and H.dtype == np.float64
+    values = w.tolist()
     for _ in range(epochs):
         for j in order:
             d = diag[j]
             if d <= 0.0:
                 continue
-            old = w[j]
-            z = q[j] + d * old
+            old = values[j]
+            z = float(q[j]) + d * old
             threshold = l1[j]
             if z > threshold:
                 new = (z - threshold) / d
@@ -51,8 +55,12 @@ def soft_threshold_epochs(H, q, w, l1, diag, positive, epochs, order=None):
             else:
                 new = 0.0
             if new != old:
-                q -= (new - old) * H[j]
-                w[j] = new
+                if in_place:
+                    _daxpy(H[j], q, a=old - new)
+                else:
+                    q -= (new - old) * H[j]
+                values[j] = new
+    w[:] = values
 
 
 def kkt_violation(q, w, l1, positive) -> float:
