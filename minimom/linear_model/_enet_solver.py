@@ -30,6 +30,7 @@ import scipy.sparse as sp
 from . import _homotopy, _quadratic_cd
 
 _MIN_WORKING_SET = 10
+_FIRST_SCALE = 1.0  # the first working set: max(10, sqrt(d)) features, its Gram about one pass over X
 _GROW = 1  # a working set grows by at most this many times its support
 _CD_EPOCHS = 10  # at most, before each homotopy
 
@@ -150,6 +151,7 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
     norms = np.sqrt(np.maximum(_column_square_norms(problem), 0.0))
     positive_mask = np.full(d, bool(positive))
     ws_size, n_iter = 0, 0
+    first_size = max(_MIN_WORKING_SET, int(_FIRST_SCALE * np.sqrt(d)))  # Gram ~ one pass over X
     gram_cache = _GramCache(problem)
     while True:
         residual = problem.residual(w)
@@ -162,7 +164,7 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
         if n_iter >= max_iter:
             return w, gap, max(n_iter, 1), False
         support_size = int(np.count_nonzero(w))
-        ws_size = min(d, max(_MIN_WORKING_SET, 2 * support_size, ws_size if entering == 0 else 0,
+        ws_size = min(d, max(first_size, 2 * support_size, ws_size if entering == 0 else 0,
                              support_size + min(entering, max(int(_GROW * support_size), _MIN_WORKING_SET))))
         if ws_size <= support_size and ws_size < d:
             ws_size = min(d, 2 * ws_size)
@@ -231,7 +233,10 @@ def _column_square_norms(problem):
     if sp.issparse(X):
         squares = np.asarray(X.multiply(X).T @ s).ravel()
     else:
-        squares = np.einsum("ij,ij->j", X, X * s[:, None]) if X.shape[0] * X.shape[1] < 5e7 else (X**2).T @ s
+        if getattr(problem, "uniform", False):
+            squares = np.einsum("ij,ij->j", X, X) * s[0]
+        else:
+            squares = np.einsum("ij,ij->j", X, X * s[:, None]) if X.shape[0] * X.shape[1] < 5e7 else (X**2).T @ s
     return squares - m**2
 
 
