@@ -148,8 +148,10 @@ def solve(H, c, l1, positive, w0=None, max_steps=None):
             if not positive:
                 rise = np.minimum(rise, np.where(a < 0, (-l1 - q) / a, np.inf))
             rise[A] = np.inf
-            if blocked >= 0:
-                rise[blocked] = np.inf
+            if blocked >= 0:  # the coordinate that just left may not re-enter at the side it left from
+                side = -1.0 if q[blocked] > 0 else 1.0
+                other = (side * l1 - q[blocked]) / a[blocked] if a[blocked] * side > 0 and not positive else np.inf
+                rise[blocked] = other if other > 0 else np.inf
             candidate = int(np.argmin(rise))
             if rise[candidate] < 0:  # a coordinate already past l1: the path has left its invariant (rounding)
                 if abs(q[candidate]) > l1 * (1 + 1e-9):
