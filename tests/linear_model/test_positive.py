@@ -1,5 +1,7 @@
 """``positive=True``: LinearRegression against scipy's nnls and scikit-learn; Ridge against nnls, augmented."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -65,3 +67,19 @@ def test_ridge_positive_two_targets_and_float32(data):
         coef, _ = reference_nnls(X.astype(np.float32).astype(float), Y[:, k], np.ones(len(y)), alpha, True)
         np.testing.assert_allclose(ours.coef_[k], coef, rtol=1e-5, atol=1e-3)
     assert np.all(ours.coef_ >= 0)
+
+
+@pytest.mark.parametrize("estimator", [mm.LinearRegression(positive=True), mm.Ridge(alpha=1.0, positive=True)])
+def test_every_feature_active_converges_without_warning(estimator):
+    # At such an optimum every KKT residual is rounding noise: the stopping test must take the data's scale.
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((100, 20)) + 5.0
+    y = X @ rng.uniform(1.0, 3.0, 20) + 0.1 * rng.standard_normal(100) + 40.0
+    alpha = getattr(estimator, "alpha", 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        estimator.fit(X, y)
+    coef, intercept = reference_nnls(X, y, np.ones(len(y)), alpha, True)
+    assert np.all(coef > 0) and estimator.n_iter_ < 100
+    np.testing.assert_allclose(estimator.coef_, coef, rtol=1e-9)
+    assert estimator.intercept_ == pytest.approx(intercept, rel=1e-9)
