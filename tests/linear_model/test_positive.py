@@ -8,6 +8,7 @@ import scipy.sparse as sp
 from scipy.optimize import nnls
 from sklearn import datasets
 from sklearn import linear_model as sk
+from sklearn.exceptions import ConvergenceWarning
 
 import minimom as mm
 
@@ -83,3 +84,18 @@ def test_every_feature_active_converges_without_warning(estimator):
     assert np.all(coef > 0) and estimator.n_iter_ < 100
     np.testing.assert_allclose(estimator.coef_, coef, rtol=1e-9)
     assert estimator.intercept_ == pytest.approx(intercept, rel=1e-9)
+
+
+@pytest.mark.parametrize("estimator", [mm.LinearRegression(positive=True), mm.Ridge(alpha=1.0, positive=True)])
+def test_memmap_dask_and_max_iter(data, estimator, tmp_path):
+    X, y, _ = data
+    path = tmp_path / "X.npy"
+    np.save(path, X)
+    ref = (sk.LinearRegression(positive=True) if isinstance(estimator, mm.LinearRegression)
+           else sk.Ridge(alpha=1.0, positive=True, tol=1e-12, max_iter=100_000)).fit(X, y)
+    np.testing.assert_allclose(estimator.fit(np.load(path, mmap_mode="r"), y).coef_, ref.coef_, rtol=1e-5, atol=1e-4)
+    da = pytest.importorskip("dask.array")
+    with pytest.raises(TypeError, match=r"\(positive=True\) does not take dask arrays"):
+        estimator.fit(da.from_array(X, chunks=100), y)
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        estimator.set_params(max_iter=1).fit(X, y)
