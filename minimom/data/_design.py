@@ -10,6 +10,8 @@
   be computed block by block from the scores (:class:`ScoreWeights`);
 - :meth:`Design.loss_pass`: a loss summed over rows and ``[X^T R; 1^T R]``,
   i.e. ``X @ w`` and ``X.T @ r`` block by block, in ONE pass;
+- :meth:`Design.newton_pass`: a loss, its gradient and its Hessian (one more
+  symmetric product per block, :mod:`minimom.data._hessian`), in ONE pass;
 - ``matmul``, ``rmatmul``, ``gram``, ``weighted_mean``, ``column_extremes``;
 - the per-row arrays (weights, labels, targets) where the rows live
   (:meth:`Design.rows`, :meth:`Design.compute`, :meth:`Design.take`, ...).
@@ -31,7 +33,7 @@ import functools
 import numpy as np
 import scipy.sparse as sp
 
-from . import _arrays
+from . import _arrays, _hessian
 from ._arrays import Moments, ScoreWeights
 from ._blocks import _is_dask, _is_memmap, _release
 
@@ -148,6 +150,16 @@ class Design:
         if mean is not None:
             product -= mean[:, None] * total
         return value, product, total
+
+    def newton_pass(self, coef: np.ndarray, offset, mean, row_fn, row_data: tuple = ()) -> tuple:
+        """One pass: a loss, its gradient and its Hessian in ``(W, b)`` for the scores ``(X - mean) @ coef + offset``.
+
+        Returns ``(value, G, H)`` as :func:`minimom.data._hessian.newton_part` defines them, summed over blocks.
+        """
+        self.passes += 1
+        parts = self._reduce(functools.partial(_hessian.newton_part, mean, coef, offset, row_fn), list(row_data))
+        value, gradient, hessian = parts
+        return float(value), gradient, hessian
 
     def weighted_mean(self, weights) -> np.ndarray:
         self.passes += 1

@@ -25,6 +25,7 @@ from ..data._design import ScoreWeights, fit_design
 from ..optimize._minimize import minimize
 from ..optimize._result import _inf_norm
 from ._base import COMMON_CONSTRAINTS, blas_threads, by_rows, linear_scores, set_fitted, whole_or_previous
+from ._newton import NewtonProblem, NewtonResult, newton, use_newton
 from ._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss, _sum_zero_basis
 from ._whitening import (
     FULL_MAX_FEATURES,
@@ -41,6 +42,7 @@ from ._whitening import (
 __all__ = ["LogisticRegression"]
 
 _COLLAPSED = 1e-8  # re-whiten only while the curvature is above this fraction of its value at zero
+NEWTON_MAX_SIZE = 400  # Newton steps while the system has at most this many unknowns, (d + 1) * (n_classes - 1)
 _ROUNDING_GRADIENT = 1e-10  # an internal gradient this small is at float64's resolution of this objective
 
 
@@ -148,15 +150,23 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 else MultinomialLogLoss(labels, weights, basis))
         objective, white = self._whitened(design, weights, curvature, penalty, rows, basis.shape[1])
         x0 = warm_start_point(previous, objective, white, basis, n_classes)
-        objective, res, n_iter, history = self._minimize(objective, x0, design, penalty, rows, curvature, white)
-        W, b = objective.coefficients(res.x)
+        start = (x0, 0, [])
+        if self.optimizer is None and use_newton(design, basis.shape[1], white, NEWTON_MAX_SIZE):
+            start = self._newton(objective, white, x0)
+        if not isinstance(start, NewtonResult):
+            objective, res, n_iter, history = self._minimize(objective, *start, design, penalty, rows, curvature,
+                                                             white)
+            x, optimizer = res.x, res.optimizer
+        else:
+            x, n_iter, history, optimizer = start.x, start.n_iter, np.asarray(start.history, dtype=float), "newton"
+        W, b = objective.coefficients(x)
         W = minimum_norm(W, white.null_basis)
         intercept = b - objective.mean @ W
         if not binary:
             W, intercept = W @ basis.T, intercept @ basis.T
         set_fitted(self, classes_=classes, coef_=W.T.astype(design.dtype),
                    intercept_=(intercept if self.fit_intercept else np.zeros(W.shape[1])).astype(design.dtype),
-                   n_iter_=np.array([n_iter], dtype=np.int32), loss_curve_=history, optimizer_=res.optimizer,
+                   n_iter_=np.array([n_iter], dtype=np.int32), loss_curve_=history, optimizer_=optimizer,
                    n_passes_=design.passes)
         return self
 
@@ -172,7 +182,18 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         intercept_scale = 1 / math.sqrt(curvature) if self.fit_intercept else None
         return LinearObjective(design, moments.mean, white.P, penalty, width, intercept_scale, rows), white
 
-    def _minimize(self, objective, x0, design, penalty, rows, curvature_at_zero, first):
+    def _newton(self, objective, white, x0):
+        """Newton steps (:mod:`._newton`): the result, or ``(x, n_iter, history)`` to continue from if they stalled."""
+        found = newton(NewtonProblem(objective, white), x0, self.max_iter, self.tol)
+        if found.status == "stalled" and _inf_norm(found.gradient) > _ROUNDING_GRADIENT:
+            return found.x, found.n_iter, found.history
+        if found.status == "maxiter":
+            warnings.warn(f"LogisticRegression did not converge: Stopped after max_iter={self.max_iter} iterations "
+                          f"with the internal gradient's infinity norm {_inf_norm(found.gradient):.3g} still above "
+                          f"tol={self.tol:.3g}; raise max_iter or loosen tol.", ConvergenceWarning, stacklevel=4)
+        return found
+
+    def _minimize(self, objective, x0, n_iter, history, design, penalty, rows, curvature_at_zero, first):
         """``minimize`` in rounds: with the default optimizer and a penalty, re-whiten at the iterate between rounds.
 
         The logistic curvature falls as the fit improves, so the whitening made
@@ -185,7 +206,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         optimizer = self.optimizer if self.optimizer is not None else self._default_optimizer()
         rewhiten = self.optimizer is None and penalty > 0 and design.n_features <= FULL_MAX_FEATURES
         round_length = _round_length(design.n_features, isinstance(rows, BinaryLogLoss))
-        remaining, n_iter, history = self.max_iter, 0, []
+        remaining, history = self.max_iter - n_iter, [np.asarray(history, dtype=float)]
         while True:
             maxiter = min(remaining, round_length) if rewhiten else remaining
             res = minimize(objective, x0, optimizer=optimizer, maxiter=maxiter, tol=self.tol,

@@ -84,6 +84,14 @@ class BinaryLogLoss:
     def curvature(scores, direction, signs, weights, signed_weights):
         return BinaryLogLoss.row_curvature(scores, signs, weights, signed_weights) * direction
 
+    @staticmethod
+    def newton_rows(scores, signs, weights, signed_weights):
+        """``(value, residual, curvature)`` of a block: the Newton pass's row function (curvature ``w q (1 - q)``,
+        ``q = expit(-s z)``, the same as ``w p (1 - p)``)."""
+        value, residual = BinaryLogLoss.value_and_residual(scores, signs, weights, signed_weights)
+        q = expit(-signs * scores)
+        return value, residual, weights * q * (1 - q)
+
 
 class MultinomialLogLoss:
     """``sum_i w_i [logsumexp_k s_ik - s_i,y_i]`` with class scores ``s = z basis^T``, ``y_i`` class indices.
@@ -116,6 +124,16 @@ class MultinomialLogLoss:
         """Each row's mean curvature, ``w_i (1 - sum_k p_ik^2) / (K - 1)`` (the trace of its block over K - 1)."""
         _, probability, _ = self._probabilities(scores)
         return weights * (1 - np.sum(probability**2, axis=1, keepdims=True)) / self.basis.shape[1]
+
+    def newton_rows(self, scores, labels, weights):
+        """``(value, residual, curvature)`` of a block: per row ``C_i = w_i B^T (diag(p_i) - p_i p_i^T) B``."""
+        logits, probability, log_total = self._probabilities(scores)
+        value = float(np.sum(weights * (log_total - np.take_along_axis(logits, labels, axis=1))))
+        q = probability @ self.basis
+        residual = weights * (q - self.basis[labels[:, 0]])
+        curvature = np.einsum("ik,ka,kb->iab", probability, self.basis, self.basis) - q[:, :, None] * q[:, None, :]
+        curvature *= weights[:, :, None]
+        return value, residual, curvature
 
     def curvature(self, scores, direction, labels, weights):
         _, probability, _ = self._probabilities(scores)
