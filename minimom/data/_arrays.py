@@ -52,6 +52,7 @@ class Moments(NamedTuple):
     high: np.ndarray  # (d,) per-column max of X - shift
     shift: np.ndarray  # (d,) the provisional centre the extremes are taken about
     total: float = 1.0  # the sum of the weights
+    target_mean: np.ndarray | None = None  # (k,) w^T c / sum(W), the targets' weighted mean (None without targets)
 
 
 class ScoreWeights(NamedTuple):
@@ -110,7 +111,8 @@ def finish_moments(parts: tuple, shift, scale, centre: bool, full: bool) -> Mome
     if cross.shape[1] and centre:
         cross -= np.outer(offset, target_sum * norm)
     unscaled = offset if scale is None else offset / np.where(scale > 0, scale, 1.0)
-    return Moments(shift + unscaled if centre else np.zeros(len(first)), second, cross, low, high, shift, total)
+    return Moments(shift + unscaled if centre else np.zeros(len(first)), second, cross, low, high, shift, total,
+                   target_sum * norm if cross.shape[1] else None)
 
 
 def sparse_moments(X, weights, targets, centre: bool, scale, full: bool) -> Moments:
@@ -132,7 +134,7 @@ def sparse_moments(X, weights, targets, centre: bool, scale, full: bool) -> Mome
     if k and centre:
         cross -= np.outer(mean, w @ targets)
     mean = mean if scale is None else mean / np.where(scale > 0, scale, 1.0)
-    return Moments(mean, second, cross, low, high, np.zeros(d), total)
+    return Moments(mean, second, cross, low, high, np.zeros(d), total, w @ targets if k else None)
 
 
 def column_extremes_sparse(X) -> tuple[np.ndarray, np.ndarray]:

@@ -118,7 +118,7 @@ class DaskDesign(Design):
     chunks, so they stay on the workers with the rows they belong to.
     """
 
-    _check_finite = True
+    _check_finite = costly_passes = True
 
     @classmethod
     def validate(cls, estimator, X, y, sample_weight, *, multi_output=False, y_numeric=False):

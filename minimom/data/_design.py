@@ -53,6 +53,7 @@ class Design:
 
     _check_finite = False  # validated data (in memory) need no check; memmaps and dask arrays are checked in pass 1
     _lean = True  # a single block is X itself, not a copy
+    costly_passes = False  # True where a pass reads a file or a cluster's memory: fewer passes beat fewer flops
 
     def __init__(self, X, dtype=None):
         self.X = X
@@ -151,14 +152,14 @@ class Design:
             product -= mean[:, None] * total
         return value, product, total
 
-    def newton_pass(self, coef: np.ndarray, offset, mean, row_fn, row_data: tuple = ()) -> tuple:
-        """One pass: a loss, its gradient and its Hessian in ``(W, b)`` for the scores ``(X - mean) @ coef + offset``.
+    def newton_pass(self, coef: np.ndarray, offset, row_fn, row_data: tuple = ()) -> tuple:
+        """One pass: a loss, its gradient and its Hessian in ``(W, offset)`` for the scores ``X @ coef + offset``.
 
-        Returns ``(value, G, H)`` as :func:`minimom.data._hessian.newton_part` defines them, summed over blocks.
+        Returns ``(value, G, H)`` as :mod:`minimom.data._hessian` defines them, summed over the blocks.
         """
         self.passes += 1
-        parts = self._reduce(functools.partial(_hessian.newton_part, mean, coef, offset, row_fn), list(row_data))
-        value, gradient, hessian = parts
+        value, gradient, hessian = self._reduce(functools.partial(_hessian.newton_part, coef, offset, row_fn),
+                                                list(row_data))
         return float(value), gradient, hessian
 
     def weighted_mean(self, weights) -> np.ndarray:
@@ -227,7 +228,7 @@ class DenseDesign(Design):
 class MemmapDesign(DenseDesign):
     """A memory-mapped file: every row block is copied into memory and its pages released after use."""
 
-    _check_finite, _lean = True, False
+    _check_finite, _lean, costly_passes = True, False, True
 
     def _read(self, rows: slice):
         piece = self.X[rows]

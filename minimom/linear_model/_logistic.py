@@ -25,7 +25,7 @@ from ..data._design import ScoreWeights, fit_design
 from ..optimize._minimize import minimize
 from ..optimize._result import _inf_norm
 from ._base import COMMON_CONSTRAINTS, blas_threads, by_rows, linear_scores, set_fitted, whole_or_previous
-from ._newton import NewtonProblem, NewtonResult, newton, use_newton
+from ._newton import NewtonProblem, NewtonResult, first_binary, newton, use_newton
 from ._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss, _sum_zero_basis
 from ._whitening import (
     FULL_MAX_FEATURES,
@@ -42,7 +42,6 @@ from ._whitening import (
 __all__ = ["LogisticRegression"]
 
 _COLLAPSED = 1e-8  # re-whiten only while the curvature is above this fraction of its value at zero
-NEWTON_MAX_SIZE = 400  # Newton steps while the system has at most this many unknowns, (d + 1) * (n_classes - 1)
 _ROUNDING_GRADIENT = 1e-10  # an internal gradient this small is at float64's resolution of this objective
 
 
@@ -146,13 +145,15 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         binary = n_classes == 2
         curvature = 0.25 if binary else 1.0 / n_classes  # the loss's curvature at zero
         basis = np.ones((1, 1)) if binary else _sum_zero_basis(n_classes)
-        rows = (BinaryLogLoss((labels == 1).astype(np.float64), weights) if binary
-                else MultinomialLogLoss(labels, weights, basis))
-        objective, white = self._whitened(design, weights, curvature, penalty, rows, basis.shape[1])
+        newton_steps = use_newton(design, basis.shape[1], self.optimizer)
+        y01 = (labels == 1).astype(np.float64) if binary else None
+        rows = BinaryLogLoss(y01, weights) if binary else MultinomialLogLoss(labels, weights, basis)
+        targets = y01[:, None] if binary and newton_steps and previous is None and self.fit_intercept else None
+        objective, white = self._whitened(design, weights, curvature, penalty, rows, basis.shape[1], targets=targets)
         x0 = warm_start_point(previous, objective, white, basis, n_classes)
         start = (x0, 0, [])
-        if self.optimizer is None and use_newton(design, basis.shape[1], white, NEWTON_MAX_SIZE):
-            start = self._newton(objective, white, x0)
+        if newton_steps and white.P.ndim == 2 and white.prescale is None:
+            start = self._newton(objective, white, x0, first_binary(objective, white) if targets is not None else None)
         if not isinstance(start, NewtonResult):
             objective, res, n_iter, history = self._minimize(objective, *start, design, penalty, rows, curvature,
                                                              white)
@@ -170,21 +171,21 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                    n_passes_=design.passes)
         return self
 
-    def _whitened(self, design, weights, curvature, penalty, rows, width, floor=False):
+    def _whitened(self, design, weights, curvature, penalty, rows, width, floor=False, targets=None):
         """The internal objective whitened for ``curvature * Cov_weights(X) + penalty``, and its whitening.
 
         One pass over ``X`` (:func:`._whitening.safe_moments`) gives the weighted mean and second moment;
         ``weights`` may be computed from the scores block by block (:class:`ScoreWeights`).
         """
-        moments, prescale = safe_moments(design, weights, None, self.fit_intercept,
+        moments, prescale = safe_moments(design, weights, targets, self.fit_intercept,
                                          full=design.n_features <= FULL_MAX_FEATURES)
         white = whitening(moments, prescale, curvature, penalty, self.fit_intercept, floor)
         intercept_scale = 1 / math.sqrt(curvature) if self.fit_intercept else None
         return LinearObjective(design, moments.mean, white.P, penalty, width, intercept_scale, rows), white
 
-    def _newton(self, objective, white, x0):
+    def _newton(self, objective, white, x0, first):
         """Newton steps (:mod:`._newton`): the result, or ``(x, n_iter, history)`` to continue from if they stalled."""
-        found = newton(NewtonProblem(objective, white), x0, self.max_iter, self.tol)
+        found = newton(NewtonProblem(objective, white), x0, self.max_iter, self.tol, first)
         if found.status == "stalled" and _inf_norm(found.gradient) > _ROUNDING_GRADIENT:
             return found.x, found.n_iter, found.history
         if found.status == "maxiter":

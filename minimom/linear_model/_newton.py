@@ -4,11 +4,12 @@ Every pass over ``X`` (:meth:`minimom.data._design.Design.newton_pass`) returns 
 the Hessian together, at the cost of one more symmetric product per block; the Newton system
 ``H p = -g`` ((d + 1) k unknowns) is solved on the client by Cholesky. The steps are taken in the same
 whitened coordinates ``theta`` as :class:`minimom.linear_model._objectives.LinearObjective`'s, with the
-coefficients ``W = P V`` and intercept ``b = c u`` of centred rows, so
+coefficients ``W = P V`` and the offset ``c u - mean @ W`` of the rows as they are (centring is this change
+of parameters, never a change of ``X``), so
 
-    g_theta = J^T [G + penalty W; 0],   H_theta = J^T (H + penalty I_W) J,   J = diag(P, c) (x I_k),
+    g_theta = J^T [G + penalty W; 0],   H_theta = J^T (H + penalty I_W) J,   J = [[P, 0], [-mean P, c]] (x I_k),
 
-where ``G, H`` are the gradient and Hessian in ``(W, b)``. Directions in which ``P`` is singular (collinear
+where ``G, H`` are the gradient and Hessian in ``(W, offset)``. Directions in which ``P`` is singular (collinear
 or constant columns: ``W`` cannot move there) get unit curvature, so the system stays positive definite and
 the step has no part in them. A backtracking line search on the loss (Armijo's rule, with the step
 interpolated from the value and slope) makes every step a descent; a trial's pass is also the next
@@ -26,7 +27,10 @@ import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve
 
 from ..optimize._result import _inf_norm
+from ._whitening import FULL_MAX_FEATURES
 
+NEWTON_IN_MEMORY = 48  # unknowns (d + 1)(K - 1) up to which Newton steps beat first-order ones in memory
+NEWTON_OUT_OF_CORE = 400  # ... and on memmaps and dask arrays, where a pass costs more than a d x d solve
 _ARMIJO = 1e-4
 _SMALLEST_STEP = 1e-10
 _ROUNDING = 1e-13  # a change of the loss this small (relative) is float64 rounding, not a decrease or an increase
@@ -40,10 +44,35 @@ class NewtonResult(NamedTuple):
     gradient: np.ndarray
 
 
-def use_newton(design, width: int, white, max_size: int) -> bool:
-    """Newton steps while the system is at most ``max_size`` unknowns, ``P`` is a full matrix and the squares of
-    the data are safe in float64 (no prescaling: features of size 1e-300 or 1e300 take the first-order road)."""
-    return white.P.ndim == 2 and white.prescale is None and (design.n_features + 1) * width <= max_size
+def use_newton(design, width: int, optimizer) -> bool:
+    """Newton steps for the default optimizer while the system has at most ``NEWTON_IN_MEMORY`` unknowns
+    (``NEWTON_OUT_OF_CORE`` where passes are costly: memmaps, dask) and ``P`` is a full matrix."""
+    size = (design.n_features + 1) * width
+    limit = NEWTON_OUT_OF_CORE if design.costly_passes else NEWTON_IN_MEMORY
+    return optimizer is None and design.n_features <= FULL_MAX_FEATURES and size <= limit
+
+
+def first_binary(objective, white) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """``(value, gradient, Hessian)`` of the binary internal objective at zero, from the moments pass (with the
+    0/1 labels as targets): no pass over ``X``. ``None`` where that pass was prescaled (no Newton then).
+
+    At zero every row has ``p = 1/2``: the value is ``log(2) sum w``, the residual ``w (1/2 - y)``, so the
+    gradient is ``-P^T Cov_w(X, y)`` and ``c (sum w / 2 - sum w y)``; the Hessian is the identity (that is
+    what the whitening makes it), minus the null directions (which :meth:`NewtonProblem.direction` restores).
+    """
+    moments = white.moments
+    if white.prescale is not None or moments.target_mean is None:
+        return None
+    total, d = moments.total, objective.design.n_features
+    gradient = np.zeros(objective.size)
+    gradient[:d] = -(objective.P.T @ moments.cross[:, 0]) * total
+    if objective.intercept_scale is not None:
+        gradient[d] = objective.intercept_scale * total * (0.5 - float(moments.target_mean[0]))
+    hessian = np.eye(objective.size)
+    null = NewtonProblem._null_curvature(white, objective.size, 1)
+    if null is not None:
+        hessian -= null
+    return float(np.log(2.0) * total), gradient, hessian
 
 
 class NewtonProblem:
@@ -51,13 +80,8 @@ class NewtonProblem:
 
     def __init__(self, objective, white):
         self.objective, self.design = objective, objective.design
-        d, k = self.design.n_features, objective.width
-        columns = d + (objective.intercept_scale is not None)
-        self.J = np.zeros((d + 1, columns))
-        self.J[:d, :d] = objective.P
-        if objective.intercept_scale is not None:
-            self.J[d, d] = objective.intercept_scale
-        self.null = self._null_curvature(white, columns, k)
+        self.J = objective._map  # [W; offset] = J theta: [[P, 0], [-mean P, c]] (the offset of uncentred rows)
+        self.null = self._null_curvature(white, self.J.shape[1], objective.width)
 
     @staticmethod
     def _null_curvature(white, columns: int, k: int) -> np.ndarray | None:
@@ -81,7 +105,7 @@ class NewtonProblem:
         W, b = coefs[:d], coefs[d]
         rows = objective.rows
         with np.errstate(over="ignore", under="ignore"):
-            value, G, H = self.design.newton_pass(W, b, objective.mean, rows.newton_rows, rows.row_data)
+            value, G, H = self.design.newton_pass(W, b, rows.newton_rows, rows.row_data)
         if objective.penalty:
             value += 0.5 * objective.penalty * float(np.vdot(W, W))
             G[:d] += objective.penalty * W

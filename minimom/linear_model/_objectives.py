@@ -86,11 +86,17 @@ class BinaryLogLoss:
 
     @staticmethod
     def newton_rows(scores, signs, weights, signed_weights):
-        """``(value, residual, curvature)`` of a block: the Newton pass's row function (curvature ``w q (1 - q)``,
-        ``q = expit(-s z)``, the same as ``w p (1 - p)``)."""
-        value, residual = BinaryLogLoss.value_and_residual(scores, signs, weights, signed_weights)
-        q = expit(-signs * scores)
-        return value, residual, weights * q * (1 - q)
+        """``(value, residual, curvature)`` of a block, the Newton pass's row function: with ``q = expit(-s z)``
+        the residual is ``-s w q`` and the curvature ``w q (1 - q)`` (= ``w p (1 - p)``)."""
+        margins = signs * scores
+        small = np.exp(-np.abs(margins))
+        losses = np.log1p(small)
+        losses -= np.minimum(margins, 0.0)
+        q = np.where(margins > 0, small, 1.0)
+        q /= small + 1.0
+        curvature = q * (1.0 - q)
+        curvature *= weights
+        return float(np.vdot(weights, losses)), signed_weights * q, curvature
 
 
 class MultinomialLogLoss:
