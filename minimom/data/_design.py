@@ -134,6 +134,7 @@ class Design:
             shift = self._shift(weights)
         rows = list(score.row_data) if score is not None else [weights] + ([targets] if k else [])
         kernel = functools.partial(_arrays.moment_part, shift, scale, full, k, score, self._check_finite)
+        kernel = functools.partial(_hessian.pinned, kernel)  # thin products: BLAS on one thread for large blocks
         return _arrays.finish_moments(self._reduce(kernel, rows, _arrays.add_parts), shift, scale, centre, full)
 
     def loss_pass(self, coef: np.ndarray, offset, mean, row_loss, row_data: tuple = (), with_total: bool = False):
