@@ -27,12 +27,12 @@ __all__ = ["Moments", "moments", "column_extremes", "weighted_mean", "gram", "ma
 _BLOCK_BYTES = 8 * 2**20  # float64 bytes per row block: a few blocks of this stay well below 0.1 x X
 
 
-def _row_blocks(X) -> list[slice]:
-    """Row slices covering ``X``: one slice for sparse or small ``X``, else blocks of about ``_BLOCK_BYTES``."""
+def _row_blocks(X, block_bytes: int = _BLOCK_BYTES) -> list[slice]:
+    """Row slices covering ``X``: one slice for sparse or small ``X``, else blocks of about ``block_bytes``."""
     n, d = X.shape
     if sp.issparse(X):
         return [slice(0, n)]
-    rows = max(1, _BLOCK_BYTES // (8 * max(d, 1)))
+    rows = max(1, block_bytes // (8 * max(d, 1)))
     return [slice(start, min(start + rows, n)) for start in range(0, n, rows)] or [slice(0, 0)]
 
 

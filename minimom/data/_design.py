@@ -54,6 +54,7 @@ class Design:
     _check_finite = False  # validated data (in memory) need no check; memmaps and dask arrays are checked in pass 1
     _lean = True  # a single block is X itself, not a copy
     costly_passes = False  # True where a pass reads a file or a cluster's memory: fewer passes beat fewer flops
+    _block_bytes = _arrays._BLOCK_BYTES  # float64 bytes per row block of dense X
 
     def __init__(self, X, dtype=None):
         self.X = X
@@ -87,13 +88,11 @@ class Design:
 
     def encode_labels(self, y) -> tuple[np.ndarray, np.ndarray]:
         """The sorted classes of ``y`` and each row's class index."""
-        from sklearn.preprocessing import LabelEncoder
         from sklearn.utils.multiclass import check_classification_targets
 
         check_classification_targets(y)
-        encoder = LabelEncoder()
-        labels = encoder.fit_transform(y)
-        return encoder.classes_, labels
+        classes = np.unique(y)  # LabelEncoder's classes; the labels by a search, not unique's inverse (a sort:
+        return classes, np.searchsorted(classes, y)  # several n-vectors at once)
 
     def class_totals(self, labels, weights, n_classes: int) -> np.ndarray:
         return np.bincount(labels, weights=weights, minlength=n_classes)
@@ -198,7 +197,7 @@ class DenseDesign(Design):
         return self.X[rows]
 
     def _reduce(self, func, rows, combine=_add):
-        blocks = _arrays._row_blocks(self.X)
+        blocks = _arrays._row_blocks(self.X, self._block_bytes)
         if len(blocks) == 1 and self._lean:
             return tuple(func(self.X, *rows))  # the lean path: no slicing
         total = None
@@ -208,18 +207,18 @@ class DenseDesign(Design):
         return total
 
     def _shift(self, weights):
-        b = _arrays._row_blocks(self.X)[0]
+        b = _arrays._row_blocks(self.X, self._block_bytes)[0]
         return weights[b] @ _arrays._as_float(self._read(b)) / max(weights[b].sum(), 1e-300)
 
     def matmul(self, coef, offset):
         out = np.empty((self.n_rows, coef.shape[1]))
-        for b in _arrays._row_blocks(self.X):
+        for b in _arrays._row_blocks(self.X, self._block_bytes):
             np.add(_arrays._as_float(self._read(b)) @ coef, offset, out=out[b])
         return out
 
     def _xxt(self):
         product = np.zeros((self.n_rows, self.n_rows))
-        blocks = _arrays._row_blocks(self.X)
+        blocks = _arrays._row_blocks(self.X, self._block_bytes)
         for r in blocks:
             for c in blocks:
                 product[r, c] = _arrays._as_float(self._read(r)) @ _arrays._as_float(self._read(c)).T
@@ -230,6 +229,7 @@ class MemmapDesign(DenseDesign):
     """A memory-mapped file: every row block is copied into memory and its pages released after use."""
 
     _check_finite, _lean, costly_passes = True, False, True
+    _block_bytes = 2 << 20  # blocks are copies here (a few at a time): small, so memory stays flat at any size of X
 
     def _read(self, rows: slice):
         piece = self.X[rows]

@@ -140,15 +140,18 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         elif self.class_weight is not None:
             per_class = compute_class_weight(self.class_weight, classes=classes, y=classes)
             sample_weight = sample_weight * design.take(per_class, labels)
-        weights, sw_sum = design.normalized_weights(sample_weight)
-        penalty = 0.0 if math.isinf(self.C) else 1.0 / (self.C * sw_sum)
         binary = n_classes == 2
+        labels = labels == 1 if binary else labels  # one byte per row from here on (n-vectors are few: a memmap
+        weights, sw_sum = design.normalized_weights(sample_weight)  # fit's memory is theirs)
+        del sample_weight
+        penalty = 0.0 if math.isinf(self.C) else 1.0 / (self.C * sw_sum)
         curvature = 0.25 if binary else 1.0 / n_classes  # the loss's curvature at zero
         basis = np.ones((1, 1)) if binary else _sum_zero_basis(n_classes)
         newton_steps = use_newton(design, basis.shape[1], self.optimizer)
-        y01 = (labels == 1).astype(np.float64) if binary else None
-        rows = BinaryLogLoss(y01, weights) if binary else MultinomialLogLoss(labels, weights, basis)
-        targets = y01[:, None] if binary and newton_steps and previous is None and self.fit_intercept else None
+        rows = BinaryLogLoss(labels, weights) if binary else MultinomialLogLoss(labels, weights, basis)
+        del labels
+        # The signs 2y - 1 as targets of the moments pass give Newton's first step without a pass at zero.
+        targets = rows.row_data[0] if binary and newton_steps and previous is None and self.fit_intercept else None
         objective, white = self._whitened(design, weights, curvature, penalty, rows, basis.shape[1], targets=targets)
         x0 = warm_start_point(previous, objective, white, basis, n_classes)
         start = (x0, 0, [])

@@ -54,20 +54,20 @@ def use_newton(design, width: int, optimizer) -> bool:
 
 def first_binary(objective, white) -> tuple[float, np.ndarray, np.ndarray] | None:
     """``(value, gradient, Hessian)`` of the binary internal objective at zero, from the moments pass (with the
-    0/1 labels as targets): no pass over ``X``. ``None`` where that pass was prescaled (no Newton then).
+    signs ``s = 2y - 1`` as targets): no pass over ``X``. ``None`` where that pass was prescaled (no Newton then).
 
-    At zero every row has ``p = 1/2``: the value is ``log(2) sum w``, the residual ``w (1/2 - y)``, so the
-    gradient is ``-P^T Cov_w(X, y)`` and ``c (sum w / 2 - sum w y)``; the Hessian is the identity (that is
-    what the whitening makes it), minus the null directions (which :meth:`NewtonProblem.direction` restores).
+    At zero every row has ``p = 1/2``: the value is ``log(2) sum w``, the residual ``-w s / 2``, so the
+    gradient is ``-P^T Cov_w(X, s) / 2`` and ``-c sum(w s) / 2``; the Hessian is the identity (that is what
+    the whitening makes it), minus the null directions (which :meth:`NewtonProblem.direction` restores).
     """
     moments = white.moments
     if white.prescale is not None or moments.target_mean is None:
         return None
     total, d = moments.total, objective.design.n_features
     gradient = np.zeros(objective.size)
-    gradient[:d] = -(objective.P.T @ moments.cross[:, 0]) * total
+    gradient[:d] = -(objective.P.T @ moments.cross[:, 0]) * (total / 2)
     if objective.intercept_scale is not None:
-        gradient[d] = objective.intercept_scale * total * (0.5 - float(moments.target_mean[0]))
+        gradient[d] = -objective.intercept_scale * total * float(moments.target_mean[0]) / 2
     hessian = np.eye(objective.size)
     null = NewtonProblem._null_curvature(white, objective.size, 1)
     if null is not None:

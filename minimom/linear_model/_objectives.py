@@ -54,8 +54,11 @@ class BinaryLogLoss:
     """
 
     def __init__(self, y, weights):
-        signs = (2.0 * y - 1.0).reshape(-1, 1)
-        self.row_data = (signs, weights[:, None], -signs * weights[:, None])
+        signs = y.reshape(-1, 1) * 2.0  # (y may be boolean; one n-vector at a time)
+        signs -= 1.0
+        signed_weights = np.multiply(signs, weights[:, None])
+        np.negative(signed_weights, out=signed_weights)
+        self.row_data = (signs, weights[:, None], signed_weights)
 
     @staticmethod
     def value_and_residual(scores, signs, weights, signed_weights):
