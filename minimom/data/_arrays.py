@@ -25,6 +25,7 @@ import scipy.sparse as sp
 __all__ = ["Moments", "moments", "column_extremes", "weighted_mean", "gram", "matmul", "rmatmul", "loss_pass"]
 
 _BLOCK_BYTES = 8 * 2**20  # float64 bytes per row block: a few blocks of this stay well below 0.1 x X
+_SUB_BYTES = 1 << 20  # float64 bytes per sub-block of a block's second moment (kept in cache)
 
 
 def _row_blocks(X, block_bytes: int = _BLOCK_BYTES) -> list[slice]:
@@ -85,11 +86,23 @@ def moment_part(shift, scale, full: bool, k: int, score_weights, check: bool, X,
     if not full:
         second = weights @ (block * block)
     elif np.all(weights == weights[0]):
-        second = weights[0] * (block.T @ block)
+        second = weights[0] * _gram(block)
     else:
         block *= np.sqrt(weights)[:, None]
-        second = block.T @ block
+        second = _gram(block)
     return np.array(weights.sum()), first, second, cross, target_sum, low, high, np.array(finite)
+
+
+def _gram(block: np.ndarray) -> np.ndarray:
+    """``block^T block`` summed over sub-blocks of about 1 MB (in cache: faster than one product over 8 MB)."""
+    step = max(1, _SUB_BYTES // (8 * max(block.shape[1], 1)))
+    if len(block) <= step:
+        return block.T @ block
+    second = np.zeros((block.shape[1], block.shape[1]))
+    for start in range(0, len(block), step):
+        part = block[start:start + step]
+        second += part.T @ part
+    return second
 
 
 def add_parts(a: tuple, b: tuple) -> tuple:

@@ -103,9 +103,10 @@ class Design:
 
         return _check_sample_weight(sample_weight, self.X, dtype=np.float64, ensure_non_negative=True)
 
-    def normalized_weights(self, sample_weight) -> tuple[np.ndarray, float]:
-        """Sample weights divided by their sum ``sw_sum``, and ``sw_sum``."""
-        sample_weight = self.sample_weights(sample_weight)
+    def normalized_weights(self, sample_weight, checked: bool = False) -> tuple[np.ndarray, float]:
+        """Sample weights divided by their sum ``sw_sum``, and ``sw_sum`` (``checked``: they come from
+        :meth:`sample_weights` already)."""
+        sample_weight = sample_weight if checked else self.sample_weights(sample_weight)
         (total,) = self.compute(sample_weight.sum())
         sw_sum = float(total)
         if not (sw_sum > 0 and np.isfinite(sw_sum)):

@@ -142,7 +142,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             sample_weight = sample_weight * design.take(per_class, labels)
         binary = n_classes == 2
         labels = labels == 1 if binary else labels  # one byte per row from here on (n-vectors are few: a memmap
-        weights, sw_sum = design.normalized_weights(sample_weight)  # fit's memory is theirs)
+        weights, sw_sum = design.normalized_weights(sample_weight, checked=True)  # fit's memory is theirs)
         del sample_weight
         penalty = 0.0 if math.isinf(self.C) else 1.0 / (self.C * sw_sum)
         curvature = 0.25 if binary else 1.0 / n_classes  # the loss's curvature at zero

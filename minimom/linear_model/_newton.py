@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy.linalg import LinAlgError, cho_factor, cho_solve
+from scipy.linalg.lapack import dposv
 
 from ..optimize._result import _inf_norm
 from ._whitening import FULL_MAX_FEATURES
@@ -126,13 +126,10 @@ class NewtonProblem:
         system = hessian if self.null is None else hessian + self.null
         scale = max(float(np.max(np.abs(np.diagonal(system)))), np.finfo(float).tiny)
         for ridge in (0.0, 1e-12, 1e-8):
-            try:
-                factor = cho_factor(system + ridge * scale * np.eye(len(system)) if ridge else system,
-                                    check_finite=False)
-            except LinAlgError:
-                continue
-            step = -cho_solve(factor, gradient, check_finite=False)
-            if np.all(np.isfinite(step)):
+            if ridge:
+                system = system + ridge * scale * np.eye(len(system))
+            _, step, info = dposv(system, -gradient)  # LAPACK's Cholesky solve: info > 0 if not positive definite
+            if info == 0 and np.all(np.isfinite(step)):
                 return step
         return -gradient  # no factorization: steepest descent, whose step the line search sizes
 
