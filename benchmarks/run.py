@@ -27,6 +27,7 @@ from scipy.special import expit
 from sklearn import datasets
 from sklearn import linear_model as sk
 from sklearn.preprocessing import StandardScaler
+from sparse_models import bench_sparse  # section k (issue 19), a module of its own
 from timing import median_times  # interleaved repeats, medians
 from user_losses import bench_user_losses  # section f, a module of its own (benchmarks/ is on sys.path)
 
@@ -263,6 +264,7 @@ SECTIONS = {
     "h_estimator_speed": bench_estimator_speed,
     "i_dask_fit": bench_dask_fit,
     "j_bounds": bench_bounds,
+    "k_sparse": bench_sparse,
 }
 
 

@@ -11,14 +11,13 @@ import sys as _sys
 
 from .comparison import ComparisonReport, compare
 from .data import RowSum, dot
-from .linear_model import LinearRegression, LogisticRegression, Ridge
+from .linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge
 from .optimize import OptimizeResult, TracingError, covariance, hessian, minimize, scipy_method, standard_errors
 from .optimizers import (
     L1,
     Adam,
     ConjugateMomentum,
     Curvature,
-    ElasticNet,
     GradientDescent,
     Momentum,
     Optimizer,
@@ -39,6 +38,7 @@ __all__ = [
     "ElasticNet",
     "GradientDescent",
     "L1",
+    "Lasso",
     "LinearRegression",
     "LogisticRegression",
     "Momentum",

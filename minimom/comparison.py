@@ -16,14 +16,16 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
 from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 
-from .linear_model import LinearRegression, LogisticRegression, Ridge
+from .linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge
+from .linear_model._sparse_logistic import resolve_penalty
 
 __all__ = ["compare", "ComparisonReport", "reference_for"]
 
 DEFAULT_TOLERANCE = 1e-6
 
 #: The models that ``compare`` and the command line know, by name.
-MODELS = {"LinearRegression": LinearRegression, "Ridge": Ridge, "LogisticRegression": LogisticRegression}
+MODELS = {"LinearRegression": LinearRegression, "Ridge": Ridge, "LogisticRegression": LogisticRegression,
+          "Lasso": Lasso, "ElasticNet": ElasticNet}
 
 
 @dataclasses.dataclass
@@ -75,17 +77,32 @@ class ComparisonReport:
 
 
 def reference_for(estimator):
-    """The scikit-learn estimator that solves the same problem, with a tight tolerance."""
+    """The scikit-learn estimator that solves the same problem, with a tight tolerance.
+
+    Lasso and ElasticNet: coordinate descent with ``tol=1e-15``; ``positive=True`` least squares: scipy's
+    nnls (LinearRegression) or L-BFGS-B (Ridge); L1 / elastic-net logistic regression: saga with ``tol=1e-12``
+    (it needs standardized features to get there).
+    """
     params = {"fit_intercept": estimator.fit_intercept}
+    if isinstance(estimator, ElasticNet):  # Lasso too
+        l1_ratio = 1.0 if isinstance(estimator, Lasso) else estimator.l1_ratio
+        return sk.ElasticNet(alpha=estimator.alpha, l1_ratio=l1_ratio, positive=estimator.positive, tol=1e-15,
+                             max_iter=1_000_000, **params)
     if isinstance(estimator, Ridge):
         alpha = estimator.alpha if np.ndim(estimator.alpha) == 0 else np.asarray(estimator.alpha, dtype=float)
+        if estimator.positive:
+            return sk.Ridge(alpha=alpha, positive=True, solver="lbfgs", tol=1e-12, **params)
         return sk.Ridge(alpha=alpha, solver="cholesky", **params)  # scikit-learn takes an array, not a list
     if isinstance(estimator, LinearRegression):
-        return sk.LinearRegression(**params)
+        return sk.LinearRegression(positive=estimator.positive, **params)
     if isinstance(estimator, LogisticRegression):
-        return sk.LogisticRegression(C=estimator.C, class_weight=estimator.class_weight, solver="newton-cholesky",
+        C, l1_ratio = resolve_penalty(estimator, warn=False)
+        if l1_ratio > 0 and not np.isinf(C):
+            return sk.LogisticRegression(C=C, l1_ratio=l1_ratio, class_weight=estimator.class_weight, solver="saga",
+                                         tol=1e-12, max_iter=100_000, **params)
+        return sk.LogisticRegression(C=C, class_weight=estimator.class_weight, solver="newton-cholesky",
                                      tol=1e-10, max_iter=1000, **params)
-    raise TypeError(f"compare() knows minimom's LinearRegression, Ridge and LogisticRegression, got {estimator!r}.")
+    raise TypeError(f"compare() knows minimom's {', '.join(MODELS)}, got {estimator!r}.")
 
 
 def compare(estimator, X, y, *, reference=None, sample_weight=None, tolerance: float = DEFAULT_TOLERANCE,
@@ -94,7 +111,7 @@ def compare(estimator, X, y, *, reference=None, sample_weight=None, tolerance: f
 
     Parameters
     ----------
-    estimator : minimom.LinearRegression, Ridge or LogisticRegression
+    estimator : minimom.LinearRegression, Ridge, LogisticRegression, Lasso or ElasticNet
         Cloned before fitting; the original is left as it was.
     X, y : array-like
     reference : scikit-learn estimator, default=None
@@ -175,8 +192,15 @@ def sklearn_objective(estimator, X, y, sample_weight=None, coef=None, intercept=
         else:
             losses = logsumexp(scores, axis=1) - scores[np.arange(len(y)), labels]
         data = np.sum(weights * losses)
-        return float(data if np.isinf(estimator.C) else 0.5 * np.sum(coef**2) + estimator.C * data)
+        C, l1_ratio = resolve_penalty(estimator, warn=False)
+        if np.isinf(C):
+            return float(data)
+        return float(0.5 * (1 - l1_ratio) * np.sum(coef**2) + l1_ratio * np.sum(np.abs(coef)) + C * data)
     residual = np.asarray(y, dtype=float).reshape(len(y), -1) - scores
+    if isinstance(estimator, ElasticNet):  # scikit-learn's 1/(2n) scale
+        l1_ratio = 1.0 if isinstance(estimator, Lasso) else estimator.l1_ratio
+        penalty = estimator.alpha * (l1_ratio * np.sum(np.abs(coef)) + 0.5 * (1 - l1_ratio) * np.sum(coef**2))
+        return float(np.sum(weights[:, None] * residual**2) / (2 * weights.sum()) + penalty)
     # one penalty per target (alpha an array of n_targets) or one for all: alpha_t ||w_t||^2 summed over targets
     alpha = np.reshape(np.asarray(estimator.alpha, dtype=float), (-1, 1)) if isinstance(estimator, Ridge) else 0.0
     penalty = np.sum(alpha * coef**2)

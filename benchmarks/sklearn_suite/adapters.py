@@ -69,7 +69,7 @@ class _Adapter:
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _out_of_scope(self) -> str | None:
-        return "positive=True" if getattr(self, "positive", False) else None
+        return None  # l1 / elasticnet penalties and positive=True are minimom's too since issue 19
 
     def _check_params(self):
         reason = self._out_of_scope()
@@ -120,7 +120,6 @@ class LinearRegression(_Adapter, minimom.LinearRegression):
 
     _minimom_class = minimom.LinearRegression
     _ignored = frozenset({"copy_X", "n_jobs", "tol"})
-    _sklearn_defaults = {"positive": False}
 
     def __init__(self, *, fit_intercept=True, copy_X=True, tol=1e-6, n_jobs=None, positive=False):
         self.fit_intercept = fit_intercept
@@ -135,7 +134,6 @@ class Ridge(_Adapter, minimom.Ridge):
 
     _minimom_class = minimom.Ridge
     _ignored = frozenset({"copy_X", "solver", "random_state"})
-    _sklearn_defaults = {"positive": False}
 
     def __init__(self, alpha=1.0, *, fit_intercept=True, copy_X=True,
                  max_iter=_RIDGE_MAX_ITER,
@@ -154,7 +152,7 @@ class LogisticRegression(_Adapter, minimom.LogisticRegression):
     """minimom.LogisticRegression with scikit-learn's signature."""
 
     _minimom_class = minimom.LogisticRegression
-    _ignored = frozenset({"dual", "intercept_scaling", "random_state", "solver", "n_jobs", "penalty", "l1_ratio"})
+    _ignored = frozenset({"dual", "intercept_scaling", "random_state", "solver", "n_jobs"})
     _sklearn_defaults = {"warm_start": False}
 
     def __init__(self, penalty="deprecated", *, C=1.0, l1_ratio=0.0, dual=False,
@@ -177,18 +175,59 @@ class LogisticRegression(_Adapter, minimom.LogisticRegression):
         self.warm_start = warm_start
         self.n_jobs = n_jobs
 
-    def _out_of_scope(self):
-        if self.penalty in ("l1", "elasticnet"):
-            return f"penalty={self.penalty!r}"
-        if self.l1_ratio is not None and self.l1_ratio != 0:
-            return f"l1_ratio={self.l1_ratio!r} (an l1 penalty)"
-        return None
-
-    def _translations(self):
-        out = super()._translations()
-        if self.penalty is None:
-            out["C"] = np.inf
-        return out
 
 
-ADAPTERS = {"LinearRegression": LinearRegression, "Ridge": Ridge, "LogisticRegression": LogisticRegression}
+_ENET_MAX_ITER = _minimom_default(minimom.ElasticNet, "max_iter")
+_ENET_TOL = _minimom_default(minimom.ElasticNet, "tol")
+
+
+class ElasticNet(_Adapter, minimom.ElasticNet):
+    """minimom.ElasticNet with scikit-learn's signature (``check_input`` accepted and ignored)."""
+
+    _minimom_class = minimom.ElasticNet
+    _ignored = frozenset({"precompute", "copy_X", "random_state", "selection"})
+
+    def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, precompute=False, max_iter=_ENET_MAX_ITER,
+                 copy_X=True, tol=_ENET_TOL, warm_start=False, positive=False, random_state=None,
+                 selection="cyclic"):
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.copy_X = copy_X
+        self.tol = tol
+        self.warm_start = warm_start
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+
+    def fit(self, X, y, sample_weight=None, check_input=True):
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+class Lasso(_Adapter, minimom.Lasso):
+    """minimom.Lasso with scikit-learn's signature (``check_input`` accepted and ignored)."""
+
+    _minimom_class = minimom.Lasso
+    _ignored = ElasticNet._ignored
+
+    def __init__(self, alpha=1.0, *, fit_intercept=True, precompute=False, copy_X=True, max_iter=_ENET_MAX_ITER,
+                 tol=_ENET_TOL, warm_start=False, positive=False, random_state=None, selection="cyclic"):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.copy_X = copy_X
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+
+    def fit(self, X, y, sample_weight=None, check_input=True):
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+ADAPTERS = {"LinearRegression": LinearRegression, "Ridge": Ridge, "LogisticRegression": LogisticRegression,
+            "Lasso": Lasso, "ElasticNet": ElasticNet}

@@ -29,7 +29,7 @@ os.environ.setdefault("SCIPY_ARRAY_API", "1")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # makes `sklearn_suite` importable; minimom comes from PYTHONPATH or the install
 
-FILES = ("test_logistic.py", "test_ridge.py", "test_base.py", "test_common.py")
+FILES = ("test_logistic.py", "test_ridge.py", "test_base.py", "test_common.py", "test_coordinate_descent.py")
 
 # The CI subset: every test of test_base.py and test_common.py, and the tests of
 # test_ridge.py / test_logistic.py that fit minimom on the known gaps (sparse,

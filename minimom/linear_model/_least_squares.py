@@ -35,6 +35,8 @@ from ..data._design import fit_design
 from ..optimizers._momentum import GradientDescent
 from ._base import COMMON_CONSTRAINTS, blas_threads, by_rows, linear_scores, run_minimize, set_fitted, whole_or_previous
 from ._objectives import LinearObjective, SquaredError
+from ._positive import fit_positive
+from ._sparse_models import require_in_memory
 from ._whitening import FULL_MAX_FEATURES, minimum_norm, safe_moments, whitening
 
 __all__ = ["LinearRegression", "Ridge"]
@@ -77,7 +79,8 @@ def _gram_solve(design, weights, mean, Yc, penalty):
 class _LeastSquares(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """Least squares with an L2 penalty (one per target), fitted by ``minimize``."""
 
-    _parameter_constraints = {**COMMON_CONSTRAINTS, "max_iter": [Interval(numbers.Integral, 0, None, closed="left")]}
+    _parameter_constraints = {**COMMON_CONSTRAINTS, "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
+                              "positive": ["boolean"]}
 
     def _alphas(self, n_targets: int) -> np.ndarray:
         return np.zeros(n_targets)
@@ -88,9 +91,13 @@ class _LeastSquares(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Returns ``self``; the fitted attributes are set together at the end (an interrupted fit keeps the last ones).
         """
         self._validate_params()
+        if self.positive:  # a constrained problem: the working-set NNLS of the sparse models (see _positive)
+            require_in_memory(self, X, "(positive=True)")
         with whole_or_previous(self):
             design, y, sample_weight = fit_design(self, X, y, sample_weight, y_numeric=True, multi_output=True)
             with blas_threads(design):
+                if self.positive:
+                    return fit_positive(self, design, y, sample_weight, self._alphas(1 if y.ndim == 1 else y.shape[1]))
                 return self._fit(design, y, sample_weight)
 
     def _fit(self, design, y, sample_weight):
@@ -208,6 +215,10 @@ class LinearRegression(_LeastSquares):
         whitened, unit-target-scale, weight-averaged) objective is ``<= tol``.
     verbose : bool, default=False
         Show progress.
+    positive : bool, default=False
+        Constrain the coefficients to be ``>= 0``: non-negative least squares (scikit-learn calls
+        ``scipy.optimize.nnls``), solved by the working-set active-set solver of :class:`minimom.Lasso`
+        (``optimizer`` is then unused; ``n_iter_`` counts its epochs; ``loss_curve_`` is empty).
 
     Attributes
     ----------
@@ -242,7 +253,8 @@ class LinearRegression(_LeastSquares):
     _ravel_single_target = False
 
     def __init__(self, *, fit_intercept: bool = True, optimizer=None, max_iter: int = 5000, tol: float = 1e-12,
-                 verbose: bool = False):
+                 verbose: bool = False, positive: bool = False):
+        self.positive = positive
         self.fit_intercept = fit_intercept
         self.optimizer = optimizer
         self.max_iter = max_iter
@@ -257,7 +269,7 @@ class Ridge(_LeastSquares):
     ----------
     alpha : float >= 0 or array of shape (n_targets,), default=1.0
         Strength of the L2 penalty; an array gives one per target, as in scikit-learn.
-    fit_intercept, optimizer, max_iter, tol, verbose
+    fit_intercept, optimizer, max_iter, tol, verbose, positive
         As in :class:`LinearRegression` (``max_iter >= 1``, as scikit-learn's Ridge).
 
     Attributes
@@ -270,11 +282,13 @@ class Ridge(_LeastSquares):
         **COMMON_CONSTRAINTS,
         "alpha": [Interval(numbers.Real, 0, None, closed="left"), "array-like"],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "positive": ["boolean"],
     }
     _ravel_single_target = True
 
     def __init__(self, alpha: float = 1.0, *, fit_intercept: bool = True, optimizer=None, max_iter: int = 5000,
-                 tol: float = 1e-12, verbose: bool = False):
+                 tol: float = 1e-12, verbose: bool = False, positive: bool = False):
+        self.positive = positive
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.optimizer = optimizer

@@ -27,6 +27,8 @@ from ..optimize._result import _inf_norm
 from ._base import COMMON_CONSTRAINTS, blas_threads, by_rows, linear_scores, set_fitted, whole_or_previous
 from ._newton import NewtonProblem, NewtonResult, first_binary, newton, use_newton
 from ._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss, _sum_zero_basis
+from ._sparse_logistic import fit_l1_logistic, is_l1, resolve_penalty
+from ._sparse_models import require_in_memory
 from ._whitening import (
     FULL_MAX_FEATURES,
     _round_length,
@@ -57,6 +59,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     ----------
     C : float > 0, default=1.0
         Inverse strength of the penalty; ``np.inf`` means no penalty.
+    l1_ratio : float in [0, 1], default=0.0
+        The L1 share of the penalty: ``C * sum(log-loss) + (1 - l1_ratio)/2 ||W||^2 + l1_ratio ||W||_1``
+        (scikit-learn 1.8+'s parametrisation). ``l1_ratio > 0`` is fitted by proximal Newton on working sets
+        (see :mod:`minimom.linear_model._prox_newton`): the stopping rule is then the largest violation of the
+        optimality conditions of the objective divided by ``C * sum(sample_weight)``, ``<= tol``.
     fit_intercept : bool, default=True
     class_weight : dict, "balanced" or None, default=None
         Multiplies the sample weights per class, as in scikit-learn.
@@ -73,6 +80,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     warm_start : bool, default=False
         Start from the previous fit's ``coef_`` and ``intercept_`` when their
         shapes fit the new data, as in scikit-learn.
+    penalty : {"l1", "l2", "elasticnet", None}, deprecated
+        Read as scikit-learn 1.9 reads it (with its FutureWarning): ``"l2"`` is ``l1_ratio=0``, ``"l1"`` is
+        ``l1_ratio=1``, ``"elasticnet"`` uses ``l1_ratio``, ``None`` is ``C=np.inf``.
 
     Attributes
     ----------
@@ -97,11 +107,16 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
         "warm_start": ["boolean"],
+        "l1_ratio": [Interval(numbers.Real, 0, 1, closed="both"), None],
+        "penalty": [StrOptions({"l1", "l2", "elasticnet", "deprecated"}), None],
     }
 
-    def __init__(self, *, C: float = 1.0, fit_intercept: bool = True, class_weight=None, optimizer=None,
-                 max_iter: int = 5000, tol: float = 1e-12, verbose: bool = False, warm_start: bool = False):
+    def __init__(self, *, C: float = 1.0, l1_ratio: float | None = 0.0, fit_intercept: bool = True,
+                 class_weight=None, optimizer=None, max_iter: int = 5000, tol: float = 1e-12, verbose: bool = False,
+                 warm_start: bool = False, penalty="deprecated"):
         self.C = C
+        self.l1_ratio = l1_ratio
+        self.penalty = penalty
         self.fit_intercept = fit_intercept
         self.class_weight = class_weight
         self.optimizer = optimizer
@@ -119,12 +134,19 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         The fitted attributes are set together at the end: an interrupted fit (Ctrl-C) keeps the previous model.
         """
         self._validate_params()
+        C, l1_ratio = resolve_penalty(self)
+        sparse = is_l1(C, l1_ratio)
+        if sparse and self.optimizer is not None:
+            raise ValueError(f"LogisticRegression(l1_ratio={l1_ratio}, optimizer={self.optimizer!r}): an L1 "
+                             f"penalty is fitted by proximal Newton on working sets; leave optimizer=None.")
+        if sparse:
+            require_in_memory(self, X, f"(l1_ratio={l1_ratio})")
         with whole_or_previous(self):
             design, y, sample_weight = fit_design(self, X, y, sample_weight)
             with blas_threads(design):
-                return self._fit(design, y, sample_weight)
+                return self._fit(design, y, sample_weight, C, l1_ratio if sparse else 0.0)
 
-    def _fit(self, design, y, sample_weight):
+    def _fit(self, design, y, sample_weight, C, l1_ratio):
         classes, labels = design.encode_labels(y)
         previous = (self.coef_, self.intercept_) if self.warm_start and hasattr(self, "coef_") else None
         n_classes = len(classes)
@@ -140,11 +162,13 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         elif self.class_weight is not None:
             per_class = compute_class_weight(self.class_weight, classes=classes, y=classes)
             sample_weight = sample_weight * design.take(per_class, labels)
+        weights, sw_sum = design.normalized_weights(sample_weight, checked=True)  # (n-vectors are few: a memmap
+        del sample_weight  # fit's memory is theirs)
+        if l1_ratio > 0:  # an L1 part: proximal Newton on working sets (see _sparse_logistic)
+            return fit_l1_logistic(self, design, classes, labels, weights, 1.0 / (C * sw_sum), l1_ratio, previous)
+        penalty = 0.0 if math.isinf(C) else 1.0 / (C * sw_sum)
         binary = n_classes == 2
-        labels = labels == 1 if binary else labels  # one byte per row from here on (n-vectors are few: a memmap
-        weights, sw_sum = design.normalized_weights(sample_weight, checked=True)  # fit's memory is theirs)
-        del sample_weight
-        penalty = 0.0 if math.isinf(self.C) else 1.0 / (self.C * sw_sum)
+        labels = labels == 1 if binary else labels  # one byte per row from here on
         curvature = 0.25 if binary else 1.0 / n_classes  # the loss's curvature at zero
         basis = np.ones((1, 1)) if binary else _sum_zero_basis(n_classes)
         newton_steps = use_newton(design, basis.shape[1], self.optimizer)

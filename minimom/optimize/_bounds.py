@@ -85,6 +85,9 @@ def _flat_penalty(penalty, x0, size):
         raise ValueError(f"penalty {penalty!r} lacks {' and '.join(missing)}: a penalty is mm.L1(alpha), "
                          "mm.ElasticNet(alpha, l1_ratio), or any object with value(x) -> float and "
                          "prox(z, step) -> array on flat float64 arrays.")
+    check = getattr(penalty, "_check_penalty", None)
+    if check is not None:  # a penalty that validates lazily (mm.Lasso, mm.ElasticNet: estimators that are penalties)
+        check()
     alpha = getattr(penalty, "alpha", None)
     if getattr(penalty, "_weights", None) is None or isinstance(alpha, float):
         return penalty

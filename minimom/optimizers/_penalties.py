@@ -23,11 +23,20 @@ import numbers
 
 import numpy as np
 
-__all__ = ["L1", "ElasticNet"]
+__all__ = ["L1", "ElasticNet", "SeparablePenalty"]
+
+
+def check_l1_ratio(l1_ratio) -> float:
+    if isinstance(l1_ratio, bool) or not isinstance(l1_ratio, numbers.Real) or not 0 <= l1_ratio <= 1:
+        raise ValueError(f"l1_ratio must be a number in [0, 1], got {l1_ratio!r}; 1 is the lasso, 0 ridge, "
+                         "0.5 an even mix.")
+    return float(l1_ratio)
 
 
 def _check_alpha(alpha):
     """A number >= 0, or a pytree of them (checked leaf by leaf when ``minimize`` flattens it like ``x0``)."""
+    if isinstance(alpha, (list, tuple)) and alpha and all(isinstance(a, numbers.Real) for a in alpha):
+        alpha = np.asarray(alpha, dtype=float)  # a flat list of numbers is an array, as minimize reads x0
     if isinstance(alpha, (dict, list, tuple, np.ndarray)):
         return alpha
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 <= alpha < np.inf:
@@ -41,7 +50,30 @@ def soft_threshold(z: np.ndarray, threshold) -> np.ndarray:
     return np.sign(z) * np.maximum(np.abs(z) - threshold, 0.0)
 
 
-class L1:
+class SeparablePenalty:
+    r"""The penalty protocol for ``h(x) = sum_i l1_i |x_i| + l2_i x_i^2 / 2``, given ``_weights() -> (l1, l2)``.
+
+    ``value`` and ``prox`` follow from the weights; :class:`L1`, :class:`ElasticNet` and the
+    estimators :class:`minimom.Lasso` and :class:`minimom.ElasticNet` (which are penalties too) share them.
+    A subclass may define ``_check_penalty()``, called once by ``minimize`` before the run, to validate
+    lazily (an estimator's ``__init__`` must not validate).
+    """
+
+    def _weights(self):
+        raise NotImplementedError
+
+    def value(self, x: np.ndarray) -> float:
+        """``sum_i l1_i |x_i| + l2_i x_i^2 / 2`` on a flat array."""
+        l1, l2 = self._weights()
+        return float(np.sum(l1 * np.abs(x)) + 0.5 * np.sum(l2 * x * x))
+
+    def prox(self, z: np.ndarray, step) -> np.ndarray:
+        """``sign(z) max(|z| - step l1, 0) / (1 + step l2)``: the prox of ``step * h``."""
+        l1, l2 = self._weights()
+        return soft_threshold(z, step * l1) / (1.0 + step * l2)
+
+
+class L1(SeparablePenalty):
     r"""The lasso penalty ``h(x) = sum_i alpha_i |x_i|``, handled by its prox (soft-thresholding).
 
     ``prox(z, t) = sign(z) max(|z| - t alpha, 0)``: coordinates whose ``|z_i|`` is at
@@ -103,23 +135,10 @@ class ElasticNet(L1):
 
     def __init__(self, alpha=1.0, l1_ratio: float = 0.5):
         super().__init__(alpha)
-        if isinstance(l1_ratio, bool) or not isinstance(l1_ratio, numbers.Real) or not 0 <= l1_ratio <= 1:
-            raise ValueError(f"l1_ratio must be a number in [0, 1], got {l1_ratio!r}; 1 is the lasso, 0 ridge, "
-                             "0.5 an even mix.")
-        self.l1_ratio = float(l1_ratio)
+        self.l1_ratio = check_l1_ratio(l1_ratio)
 
     def _weights(self):
         return self.alpha * self.l1_ratio, self.alpha * (1.0 - self.l1_ratio)
-
-    def value(self, x: np.ndarray) -> float:
-        """``alpha (l1_ratio |x|_1 + (1 - l1_ratio) / 2 ||x||^2)`` on a flat array."""
-        l1, l2 = self._weights()
-        return float(np.sum(l1 * np.abs(x)) + 0.5 * np.sum(l2 * x * x))
-
-    def prox(self, z: np.ndarray, step) -> np.ndarray:
-        """``sign(z) max(|z| - step alpha l1_ratio, 0) / (1 + step alpha (1 - l1_ratio))``."""
-        l1, l2 = self._weights()
-        return soft_threshold(z, step * l1) / (1.0 + step * l2)
 
     def __repr__(self) -> str:
         return f"ElasticNet(alpha={self.alpha!r}, l1_ratio={self.l1_ratio!r})"

@@ -24,6 +24,8 @@ def independent_reference(dataset, model):
         "LinearRegression": sk.LinearRegression(),
         "Ridge": sk.Ridge(alpha=1.0, solver="cholesky"),
         "LogisticRegression": sk.LogisticRegression(solver="newton-cholesky", tol=1e-10, max_iter=1000),
+        "Lasso": sk.Lasso(alpha=1.0, tol=1e-15, max_iter=1_000_000),
+        "ElasticNet": sk.ElasticNet(alpha=1.0, l1_ratio=0.5, tol=1e-15, max_iter=1_000_000),
     }[model].fit(X, y)
     return X, y, ref
 
@@ -34,7 +36,8 @@ def test_compare_command_json_rows_match_independent_sklearn_fits():
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     assert {(r["dataset"], r["model"]) for r in rows} == {
-        ("diabetes", "LinearRegression"), ("diabetes", "Ridge"), ("linnerud", "Ridge"),
+        ("diabetes", "LinearRegression"), ("diabetes", "Ridge"), ("diabetes", "Lasso"), ("diabetes", "ElasticNet"),
+        ("linnerud", "Ridge"),
         ("breast_cancer", "LogisticRegression"), ("iris", "LogisticRegression"), ("wine", "LogisticRegression"),
         ("digits", "LogisticRegression")}
     for row in rows:
@@ -63,7 +66,7 @@ def test_failing_on_purpose_exits_1():
     assert not report.agrees
 
 
-@pytest.mark.parametrize("flag, name", [("--dataset", "mnist"), ("--model", "Lasso")])
+@pytest.mark.parametrize("flag, name", [("--dataset", "mnist"), ("--model", "Lars")])
 def test_unknown_names_exit_2_with_the_valid_names(flag, name):
     done = run_cli("compare", flag, name)
     assert done.returncode == 2
@@ -94,3 +97,34 @@ def test_help_and_version():
     assert run_cli("--help").returncode == 0
     done = run_cli("--version")
     assert done.returncode == 0 and mm.__version__ in done.stdout
+
+
+@pytest.mark.parametrize("estimator, reference", [
+    (mm.Lasso(alpha=0.5), sk.Lasso(alpha=0.5, tol=1e-15, max_iter=1_000_000)),
+    (mm.ElasticNet(alpha=0.2, l1_ratio=0.3, positive=True),
+     sk.ElasticNet(alpha=0.2, l1_ratio=0.3, positive=True, tol=1e-15, max_iter=1_000_000)),
+    (mm.LinearRegression(positive=True), sk.LinearRegression(positive=True)),
+])
+def test_compare_sparse_least_squares_objective_is_sklearns(estimator, reference):
+    X, y, _ = independent_reference("diabetes", "LinearRegression")
+    report = mm.compare(estimator, X, y)
+    ref = reference.fit(X, y)
+    assert report.agrees and report.max_abs_diff <= 1e-6
+    coef = ref.coef_
+    if isinstance(estimator, mm.ElasticNet):
+        ratio = getattr(estimator, "l1_ratio", 1.0)
+        expected = (np.mean((y - X @ coef - ref.intercept_) ** 2) / 2
+                    + estimator.alpha * (ratio * np.abs(coef).sum() + 0.5 * (1 - ratio) * np.sum(coef**2)))
+    else:
+        expected = np.sum((y - X @ coef - ref.intercept_) ** 2)
+    assert report.objective_reference == pytest.approx(expected, rel=1e-12)
+
+
+def test_compare_l1_logistic_uses_saga_and_the_l1_objective():
+    X, y, _ = independent_reference("iris", "LogisticRegression")
+    report = mm.compare(mm.LogisticRegression(C=0.5, l1_ratio=1.0), X, y)
+    assert report.agrees
+    ref = sk.LogisticRegression(C=0.5, l1_ratio=1.0, solver="saga", tol=1e-12, max_iter=100_000).fit(X, y)
+    scores = X @ ref.coef_.T + ref.intercept_
+    data = np.sum(np.log(np.exp(scores).sum(axis=1)) - scores[np.arange(len(y)), y])
+    assert report.objective_reference == pytest.approx(np.abs(ref.coef_).sum() + 0.5 * data, rel=1e-9)

@@ -20,6 +20,7 @@ FIGURES = {  # the figures each example draws (docs/images/ by default; the gall
     "momentum_vs_gd.py": ["trajectories.png", "loss_curves.png"],
     "fit_sklearn_datasets.py": ["sklearn_convergence.png"],
     "minibatch.py": ["minibatch_loss.png"],
+    "sparse_path.py": ["lasso_path.png"],
     "penalties_convergence.py": ["penalties_convergence.png"],
 }
 
@@ -35,6 +36,8 @@ def test_example_runs(script, tmp_path):
     assert done.stdout.strip()
     for figure in FIGURES.get(script.name, []):
         assert (tmp_path / figure).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", figure
+    if script.name == "sparse_path.py":  # the path agrees with scikit-learn's lasso_path, zeros included
+        assert "same zeros everywhere: True" in done.stdout
 
 
 def test_the_gallery_shows_every_figure_the_examples_draw():

@@ -63,14 +63,18 @@ def test_penalty_none_means_c_inf():
     assert model.C == 0.01  # restored after fit
 
 
-@pytest.mark.parametrize("model", [
-    adapters.LogisticRegression(penalty="l1"), adapters.LogisticRegression(penalty="elasticnet", l1_ratio=0.5),
-    adapters.LogisticRegression(l1_ratio=1.0), adapters.Ridge(positive=True), adapters.LinearRegression(positive=True),
+@pytest.mark.parametrize("model, reference", [
+    (adapters.LogisticRegression(l1_ratio=1.0, C=0.1),
+     sk.LogisticRegression(l1_ratio=1.0, C=0.1, solver="saga", tol=1e-12, max_iter=100_000)),
+    (adapters.LinearRegression(positive=True), sk.LinearRegression(positive=True)),
+    (adapters.Lasso(alpha=0.01), sk.Lasso(alpha=0.01, tol=1e-15, max_iter=1_000_000)),
+    (adapters.ElasticNet(alpha=0.01, positive=True), sk.ElasticNet(alpha=0.01, positive=True, tol=1e-15,
+                                                                   max_iter=1_000_000)),
 ])
-def test_l1_penalties_and_positive_are_skipped_as_out_of_scope(model):
+def test_l1_penalties_and_positive_are_fitted_since_issue_19(model, reference):
     X, y = _data("binary")
-    with pytest.raises(pytest.skip.Exception, match=f"^{rules.OUT_OF_SCOPE}"):
-        model.fit(X, y)
+    X = X[:, :5]
+    np.testing.assert_allclose(model.fit(X, y).coef_, reference.fit(X, y).coef_, atol=1e-6)
 
 
 def test_a_missing_parameter_is_reported_not_ignored():

@@ -226,8 +226,27 @@ def test_bad_penalty_hyperparameters_and_a_plain_optimizer():
     with pytest.raises(ValueError, match="alpha"):
         mm.L1(-0.1)
     with pytest.raises(ValueError, match="l1_ratio"):
-        mm.ElasticNet(0.1, l1_ratio=1.5)
+        mm.optimizers.ElasticNet(0.1, l1_ratio=1.5)  # the penalty alone checks at once
+    # mm.ElasticNet and mm.Lasso are estimators too: scikit-learn's rule is no check in __init__, so minimize
+    # checks them before the run.
+    for penalty, match in [(mm.ElasticNet(0.1, l1_ratio=1.5), "l1_ratio"), (mm.ElasticNet(-1.0), "alpha"),
+                           (mm.Lasso(-0.5), "alpha"), (mm.Lasso("big"), "alpha")]:
+        with pytest.raises(ValueError, match=match):
+            mm.minimize(lambda x: anp.sum(x**2), np.ones(2), penalty=penalty)
     with pytest.raises(ValueError, match="x0's keys"):
         mm.minimize(lambda p: p["a"] ** 2, {"a": 1.0}, penalty=mm.L1({"b": 0.1}))
     with pytest.raises(TypeError, match="proximal_update"):
         mm.minimize(lambda x: anp.sum(x**2), np.ones(2), optimizer=mm.Momentum(0.1, 0.5), penalty=mm.L1(0.1))
+
+
+def test_the_estimators_are_penalties_too():
+    # mm.Lasso(alpha) is the L1 penalty and mm.ElasticNet(alpha, l1_ratio) the elastic net: minimize reaches the
+    # closed form of a separable quadratic, sign(c) max(|c| - l1, 0) / (1 + l2), with exact zeros.
+    c = np.array([3.0, -0.05, -2.0, 0.3])
+    for penalty, l1, l2 in [(mm.Lasso(0.2), 0.2, 0.0), (mm.ElasticNet(0.4, l1_ratio=0.5), 0.2, 0.2),
+                            (mm.ElasticNet(0.4, 0.25), 0.1, 0.3)]:
+        res = mm.minimize(lambda x: 0.5 * anp.sum((x - c) ** 2), np.zeros(4), penalty=penalty)
+        expected = np.sign(c) * np.maximum(np.abs(c) - l1, 0) / (1 + l2)
+        np.testing.assert_allclose(res.x, expected, atol=1e-8)
+        assert np.count_nonzero(res.x) == np.count_nonzero(expected)
+    assert mm.L1([0.5, 0.0]).prox(np.array([1.0, 1.0]), 1.0).tolist() == [0.5, 1.0]  # a plain list of weights

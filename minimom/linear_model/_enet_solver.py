@@ -1,0 +1,197 @@
+"""The elastic net on working sets: scikit-learn's objective, its duality gap, and exact polished solutions.
+
+For centred data (weights ``s_i`` summing to one, ``X_c = X - 1 m^T``, ``y_c = y - s^T y``) the fit minimizes
+
+    P(w) = 0.5 sum_i s_i (y_c,i - x_c,i w)^2 + l1 ||w||_1 + 0.5 l2 ||w||^2,
+
+which is scikit-learn's ``1/(2 n) ||y - X w - b||^2 + alpha l1_ratio ||w||_1 + alpha (1 - l1_ratio)/2 ||w||^2``
+with ``l1 = alpha l1_ratio`` and ``l2 = alpha (1 - l1_ratio)``. ``X`` is never centred: the mean acts on
+d-vectors, so sparse ``X`` stays sparse.
+
+The solver (celer / skglm's working sets, Massias et al. 2018, Bertrand et al. 2022):
+
+1. one pass ``g = X_c^T (s * r)`` gives the duality gap (the stopping rule) and each feature's KKT violation;
+2. the working set is the support plus the most violating features (at least twice the support, at least 10);
+3. its Gram matrix ``G = X_ws,c^T diag(s) X_ws,c`` is formed once and the subproblem solved there
+   (:mod:`._quadratic_cd`: coordinate descent, Anderson extrapolation, exact polish);
+4. repeat until the gap is ``<= tol * sum_i s_i y_c,i^2`` (scikit-learn's own test, in its scale).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _quadratic_cd
+
+_MIN_WORKING_SET = 10
+
+
+@dataclasses.dataclass
+class EnetProblem:
+    """Centred least squares data: ``X`` (dense float64 or CSC), ``mean``, centred ``y``, normalized ``weights``."""
+
+    X: object
+    mean: np.ndarray
+    y: np.ndarray
+    weights: np.ndarray
+
+    def residual(self, w):
+        """``y_c - X_c w``, touching only the columns where ``w`` is non-zero."""
+        support = np.flatnonzero(w)
+        if len(support) == 0:
+            return self.y.copy()
+        columns = self.X[:, support]
+        scores = columns @ w[support]
+        return self.y - np.asarray(scores).ravel() + self.mean[support] @ w[support]
+
+    def gradient(self, residual):
+        """``X_c^T (s * r)``: one pass over ``X``."""
+        weighted = self.weights * residual
+        return np.asarray(self.X.T @ weighted).ravel() - self.mean * weighted.sum()
+
+    def gram(self, columns):
+        """``X_c[:, columns]^T diag(s) X_c[:, columns]``."""
+        return self.cross_gram(columns, columns)
+
+    def cross_gram(self, rows, columns):
+        """``X_c[:, rows]^T diag(s) X_c[:, columns]``, centred without cancellation for dense ``X``."""
+        root = np.sqrt(self.weights)[:, None]
+        if sp.issparse(self.X):
+            left = self.X[:, rows].multiply(root).tocsc()
+            right = self.X[:, columns].multiply(root).tocsc()
+            product = (left.T @ right).toarray()
+            return product - np.outer(self.mean[rows], self.mean[columns])
+        left = (self.X[:, rows] - self.mean[rows]) * root
+        right = (self.X[:, columns] - self.mean[columns]) * root
+        return left.T @ right
+
+
+def duality_gap(problem, w, residual, gradient, l1, l2, positive) -> float:
+    """scikit-learn's duality gap (``_cd_fast.gap_enet``) in the weight-normalized scale of ``dual_gap_``."""
+    r_norm2 = float(problem.weights @ residual**2)
+    r_y = float(problem.weights @ (residual * problem.y))
+    w_norm2 = float(w @ w)
+    xta = gradient - l2 * w
+    if l1 > 0:
+        dual_norm = float(np.max(xta)) if positive else float(np.max(np.abs(xta)))
+        scale = l1 / dual_norm if dual_norm > l1 else 1.0
+        primal = 0.5 * (r_norm2 + l2 * w_norm2) + l1 * float(np.abs(w).sum())
+        dual = -0.5 * scale**2 * (r_norm2 + l2 * w_norm2) + scale * r_y
+        return primal - dual
+    if positive:  # no dual of this form: the squared projected gradient, zero exactly at the optimum
+        return float(np.sum(np.where(w > 0, xta, np.maximum(xta, 0.0)) ** 2))
+    if l2 > 0:  # a ridge: scikit-learn's formulation B, with X^T r (not X^T r - l2 w)
+        return r_norm2 + 0.5 * l2 * w_norm2 - r_y + float(gradient @ gradient) / (2 * l2)
+    return float(xta @ xta)
+
+
+def _violations(gradient, w, l1, positive, norms):
+    """How far each zero feature is from entering (celer's ``1 - |x_j^T theta|`` over ``||x_j||``).
+
+    ``+inf`` on the support (always kept), ``-inf`` for constant features (never useful).
+    """
+    magnitude = gradient if positive else np.abs(gradient)
+    score = (magnitude - l1) / np.where(norms > 0, norms, 1.0)
+    score[norms == 0] = -np.inf
+    score[w != 0] = np.inf
+    return score
+
+
+def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
+    """Working-set elastic net from ``w0``. Returns ``(w, gap, n_iter, converged)``.
+
+    ``n_iter`` counts coordinate-descent epochs over the working sets (at least 1);
+    ``converged`` means the gap reached ``tol * sum s y_c^2`` or the last polish was exact on all features.
+    """
+    d = problem.X.shape[1]
+    w = np.array(w0, dtype=np.float64)
+    target = tol * float(problem.weights @ problem.y**2)
+    norms = np.sqrt(np.maximum(_column_square_norms(problem), 0.0))
+    positive_mask = np.full(d, bool(positive))
+    ws_size, n_iter = 0, 0
+    gram_cache = _GramCache(problem)
+    while True:
+        residual = problem.residual(w)
+        gradient = problem.gradient(residual)
+        gap = duality_gap(problem, w, residual, gradient, l1, l2, positive)
+        score = _violations(gradient - l2 * w, w, l1, positive, norms)
+        entering = int(np.sum((score > 0) & (w == 0)))
+        if gap <= target or _exact_everywhere(gradient - l2 * w, w, l1, positive):
+            return w, gap, max(n_iter, 1), True
+        if n_iter >= max_iter:
+            return w, gap, max(n_iter, 1), False
+        support_size = int(np.count_nonzero(w))
+        ws_size = min(d, max(_MIN_WORKING_SET, 2 * support_size, ws_size if entering == 0 else 0,
+                             support_size + min(entering, max(support_size, _MIN_WORKING_SET))))
+        if ws_size <= support_size and ws_size < d:
+            ws_size = min(d, 2 * ws_size)
+        if ws_size < d:
+            columns = np.sort(np.argpartition(-score, ws_size - 1)[:ws_size])
+        else:
+            columns = np.arange(d)
+        outside = np.ones(d, dtype=bool)
+        outside[columns] = False
+        columns = columns[norms[columns] > 0]
+        G = gram_cache.get(columns)
+        w_ws = w[columns]
+        c = gradient[columns] + G @ w_ws
+        # Solve the subproblem well below what still violates outside it (celer's rule), exactly when nothing does.
+        xta = gradient - l2 * w
+        rest = ((xta if positive else np.abs(xta)) - l1)[outside & (norms > 0)]
+        inner_tol = 0.3 * float(np.max(rest, initial=0.0))
+        w_ws, epochs, _ = _quadratic_cd.solve(G, c, w_ws.copy(), np.full(len(columns), l1), l2,
+                                               positive_mask[columns], inner_tol, max_iter - n_iter)
+        n_iter += epochs
+        w[:] = 0.0
+        w[columns] = w_ws
+
+
+def _exact_everywhere(xta, w, l1, positive) -> bool:
+    """KKT on every feature up to rounding: ``|x_j^T r - l2 w_j| <= l1`` off the support and ``= l1`` on it."""
+    scale = max(l1, float(np.max(np.abs(xta), initial=0.0)), 1e-300)
+    slack = 1e-10 * scale
+    nonzero = w != 0
+    if positive and np.any(w < 0):
+        return False
+    on = np.abs(xta[nonzero] - l1 * np.sign(w[nonzero]))
+    off = (xta if positive else np.abs(xta))[~nonzero] - l1
+    return bool(np.all(on <= slack) and np.all(off <= slack))
+
+
+def _column_square_norms(problem):
+    """``diag(X_c^T diag(s) X_c)`` without forming ``X_c``."""
+    X, s, m = problem.X, problem.weights, problem.mean
+    if sp.issparse(X):
+        squares = np.asarray(X.multiply(X).T @ s).ravel()
+    else:
+        squares = np.einsum("ij,ij->j", X, X * s[:, None]) if X.shape[0] * X.shape[1] < 5e7 else (X**2).T @ s
+    return squares - m**2
+
+
+class _GramCache:
+    """Gram matrices of working sets, each feature's column products computed once per fit."""
+
+    def __init__(self, problem):
+        self.problem = problem
+        self.features = np.zeros(0, dtype=np.intp)
+        self.matrix = np.zeros((0, 0))
+
+    def get(self, columns):
+        new = np.setdiff1d(columns, self.features)
+        if len(new):
+            known = self.features
+            cross = self.problem.cross_gram(new, known) if len(known) else np.zeros((len(new), 0))
+            block = self.problem.gram(new)
+            matrix = np.empty((len(known) + len(new),) * 2)
+            matrix[: len(known), : len(known)] = self.matrix
+            matrix[len(known):, : len(known)] = cross
+            matrix[: len(known), len(known):] = cross.T
+            matrix[len(known):, len(known):] = block
+            features = np.concatenate([known, new])
+            order = np.argsort(features)
+            self.features, self.matrix = features[order], matrix[np.ix_(order, order)]
+        index = np.searchsorted(self.features, columns)
+        return self.matrix[np.ix_(index, index)]
