@@ -154,10 +154,7 @@ class Design:
         return value, product, total
 
     def newton_pass(self, coef: np.ndarray, offset, row_fn, row_data: tuple = ()) -> tuple:
-        """One pass: a loss, its gradient and its Hessian in ``(W, offset)`` for the scores ``X @ coef + offset``.
-
-        Returns ``(value, G, H)`` as :mod:`minimom.data._hessian` defines them, summed over the blocks.
-        """
+        """One pass: ``(value, G, H)`` (:mod:`minimom.data._hessian`) for the scores ``X @ coef + offset``."""
         self.passes += 1
         value, gradient, hessian = self._reduce(functools.partial(_hessian.newton_part, coef, offset, row_fn),
                                                 list(row_data))

@@ -27,9 +27,11 @@ _PIN_ABOVE = 100_000  # entries of a block from which its products run with BLAS
 
 @functools.cache
 def _blas():
-    from threadpoolctl import ThreadpoolController  # a scikit-learn dependency
+    """threadpoolctl's BLAS controllers, and its function that lets any thread change a shared pool again."""
+    import threadpoolctl  # a scikit-learn dependency
 
-    return ThreadpoolController().select(user_api="blas")
+    release = getattr(getattr(threadpoolctl, "OpenBLASController", None), "clear_controlling_thread", None)
+    return threadpoolctl.ThreadpoolController().select(user_api="blas"), release
 
 
 def pinned(func, X, *rows) -> tuple:
@@ -37,11 +39,22 @@ def pinned(func, X, *rows) -> tuple:
 
     The passes' products are thin (about d columns), where BLAS threads cost more to wake than they save,
     and on a busy machine stall every product (60x slower measured on 25000 x 20 blocks with two busy cores).
+    threadpoolctl lets only one thread change a shared OpenBLAS pool; this one takes that role for the limit
+    and for the restore only, and gives it back (as :func:`minimom.linear_model._base.blas_threads` does).
     """
     if X.shape[0] * X.shape[1] < _PIN_ABOVE:
         return func(X, *rows)
-    with _blas().limit(limits=1):
+    controllers, release = _blas()
+    release = release or (lambda force: None)
+    release(force=True)
+    limiter = controllers.limit(limits=1)
+    release(force=True)
+    try:
         return func(X, *rows)
+    finally:
+        release(force=True)
+        limiter.restore_original_limits()
+        release(force=True)
 
 
 def newton_part(coef, offset, row_fn, X, *row_data) -> tuple:
