@@ -1,8 +1,10 @@
 """Section "user losses vs scipy": minimom's default ``minimize(f, x0)`` against scipy's L-BFGS-B and CG.
 
 The problems are what a user writes: the 33 test problems of Moré, Garbow & Hillstrom (1981) at their
-standard starting points (benchmarks/mgh.py), and L2-regularized logistic losses on separable
-simulated data written naively with ``autograd.numpy``. All three methods get the same autograd
+standard starting points (benchmarks/mgh.py), L2-regularized logistic losses on separable
+simulated data written naively with ``autograd.numpy``, and ill-conditioned losses on scikit-learn's
+toy data with raw, unscaled features (logistic on breast_cancer, softmax on digits' pixel values and on
+wine, ridge least squares on diabetes' raw measurements). All three methods get the same autograd
 gradient (``value_and_grad``; ``jac=True`` for scipy) and the same gradient tolerance (inf-norm
 1e-6; minimom's default tol, scipy's ``gtol``), the same maxiter, and scipy's other defaults.
 
@@ -27,7 +29,9 @@ from pathlib import Path
 import autograd.numpy as anp
 import numpy as np
 from autograd import value_and_grad
+from autograd.scipy.special import logsumexp
 from scipy.optimize import minimize as scipy_minimize
+from sklearn import datasets
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -40,6 +44,7 @@ SCIPY_FTOL = 2.220446049250313e-09  # L-BFGS-B's default ftol: factr 1e7 times m
 GTOL = 1e-6
 QUICK = ["rosenbrock", "beale", "helical_valley", "logistic_1000x10_lam1"]
 QUICK_MAXITER = 2_000  # --quick is a smoke run: it bounds the time, not the outcome
+CG_RAW_MAXITER = 1_000  # scipy's CG needs over 10,000 steps (about 40 s) on each raw-feature loss: capped there
 _ONE_RUN_IS_ENOUGH = 2.0  # seconds: a run this slow is timed once (the ratio is then far from 1 anyway)
 
 
@@ -72,6 +77,44 @@ def logistic_problem(n: int, d: int, lam: float, seed: int = 0) -> mgh.Problem:
 
 
 LOGISTIC = {f"logistic_{n}x{d}_lam{lam:g}": (n, d, lam) for n, d in [(1000, 10), (200, 500)] for lam in (1.0, 0.01)}
+
+
+# --- ill-conditioned losses on raw (unscaled) features, as a user first writes them ---------------------------
+def raw_problem(name: str) -> mgh.Problem:
+    """A loss on scikit-learn's toy data *without* scaling the features, from zero; ``f_star`` by scipy's
+    L-BFGS-B run to gtol 1e-10 with 50 pairs (f agrees to far below the 1e-6 test)."""
+    kind, dataset, rows, lam = RAW[name]
+    X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True, **({"scaled": False} if dataset == "diabetes" else {}))
+    X, y = X[:rows], y[:rows]
+    k = int(y.max()) + 1
+
+    def logistic(w):  # mean log-loss of y in {0, 1} with an unpenalized intercept
+        z = X @ w[:-1] + w[-1]
+        return anp.mean(anp.logaddexp(0.0, z) - y * z) + 0.5 * lam * anp.sum(w[:-1] ** 2)
+
+    def softmax(w):  # multinomial log-loss with intercepts
+        W = anp.reshape(w[:-k], (X.shape[1], k))
+        Z = X @ W + w[-k:]
+        return anp.mean(logsumexp(Z, axis=1) - Z[np.arange(len(y)), y]) + 0.5 * lam * anp.sum(W ** 2)
+
+    def ridge(w):  # least squares on raw features (diabetes: ages, blood pressures, serum levels)
+        r = X @ w[:-1] + w[-1] - y
+        return 0.5 * anp.mean(r * r) + 0.5 * lam * anp.sum(w[:-1] ** 2)
+
+    loss = {"logistic": logistic, "softmax": softmax, "ridge": ridge}[kind]
+    x0 = np.zeros(X.shape[1] * k + k if kind == "softmax" else X.shape[1] + 1)
+    reference = scipy_minimize(value_and_grad(loss), x0, jac=True, method="L-BFGS-B",
+                               options={"gtol": 1e-10, "ftol": 0.0, "maxcor": 50, "maxiter": 100_000,
+                                        "maxfun": 200_000})
+    return mgh.Problem(name, loss, x0, float(reference.fun), "scipy", note="L-BFGS-B gtol 1e-10, maxcor 50")
+
+
+RAW = {  # name: (loss, dataset, rows, L2 weight)
+    "logistic_breast_cancer_raw": ("logistic", "breast_cancer", None, 1e-3),
+    "softmax_digits500_raw": ("softmax", "digits", 500, 1e-2),
+    "softmax_wine_raw": ("softmax", "wine", None, 0.1),
+    "ridge_diabetes_raw": ("ridge", "diabetes", None, 1e-3),
+}
 
 
 # --- the three methods --------------------------------------------------------------------------------------------
@@ -132,7 +175,8 @@ def run_problem(problem, repeats, maxiter=MAXITER) -> dict:
             if repeat and times[key][0] > _ONE_RUN_IS_ENOUGH:
                 continue
             start = time.perf_counter()
-            results[key] = method(problem, maxiter)
+            results[key] = method(problem, min(maxiter, CG_RAW_MAXITER) if key == "cg" and problem.name in RAW
+                                  else maxiter)
             times[key].append(time.perf_counter() - start)
     row = {"problem": problem.name, "n": problem.n, "f_star": problem.f_star}
     for key in METHODS:
@@ -200,13 +244,16 @@ def print_summary(rows):
 
 
 def problems(quick=False, only=None) -> list:
-    """The MGH table then the logistic losses (their references are computed here, only those asked for)."""
-    names = only or (QUICK if quick else [p.name for p in mgh.PROBLEMS] + list(LOGISTIC))
-    unknown = set(names) - set(mgh.BY_NAME) - set(LOGISTIC)
+    """The MGH table, the logistic losses, then the raw-feature losses (references computed here, only those
+    asked for)."""
+    names = only or (QUICK if quick else [p.name for p in mgh.PROBLEMS] + list(LOGISTIC) + list(RAW))
+    unknown = set(names) - set(mgh.BY_NAME) - set(LOGISTIC) - set(RAW)
     if unknown:
-        raise SystemExit(f"unknown problem(s) {sorted(unknown)}; choose from {list(mgh.BY_NAME) + list(LOGISTIC)}")
-    return [p for p in mgh.PROBLEMS if p.name in names] + [logistic_problem(*LOGISTIC[k]) for k in LOGISTIC
-                                                           if k in names]
+        raise SystemExit(f"unknown problem(s) {sorted(unknown)}; choose from "
+                         f"{list(mgh.BY_NAME) + list(LOGISTIC) + list(RAW)}")
+    return ([p for p in mgh.PROBLEMS if p.name in names]
+            + [logistic_problem(*LOGISTIC[k]) for k in LOGISTIC if k in names]
+            + [raw_problem(k) for k in RAW if k in names])
 
 
 def bench_user_losses(quick=False, only=None, repeats=None) -> list:

@@ -52,6 +52,8 @@ class _Composite:
         """``max |x - prox(x - g, 1)|``: the projected gradient for a box (L-BFGS-B's), 0 at a minimum."""
         if x.size == 0:
             return 0.0
+        if self.penalty is None and self.lo is not None:  # a box: the projected gradient, without the prox's layers
+            return float(np.abs(x - np.minimum(np.maximum(x - grad, self.lo), self.hi)).max())
         return float(np.max(np.abs(x - self.prox(x - grad, 1.0))))
 
 

@@ -57,7 +57,7 @@ class _CompositeRun(_Run):
             raise ValueError(f"{optimizer!r} searches along its steps, which needs full-batch gradients. Use "
                              "ProximalMomentum() in mini-batch mode (the default there), or drop batch_size.")
         if searching and composite.separable:
-            return self._quasi_newton(max(getattr(optimizer, "memory", 10), 1), _relative_ftol(optimizer))
+            return self._quasi_newton(_pairs(self.base_optimizer, optimizer), _relative_ftol(optimizer))
         if searching or isinstance(optimizer, ProximalMomentum) and optimizer.learning_rate == "auto":
             return self._fista()
         return self._steps()
@@ -91,7 +91,7 @@ class _CompositeRun(_Run):
             found = None
             for _attempt in (0, 1):  # the quasi-Newton step; then, if it finds no decrease, steepest descent
                 near, landing = _near_kinks(self.x, pg, l1, lo, hi, memory)
-                solved = free & ~near
+                solved = free if landing is None else free & ~near
                 d = memory.direction(pg, None if solved.all() else solved)
                 if landing is not None:  # what a Cauchy step would carry onto its bound or zero lands there
                     d[near] = landing[near]
@@ -142,7 +142,7 @@ class _CompositeRun(_Run):
         t, slope, roundoff = 1.0, float(pg @ d), _ROUNDOFF * abs(loss)
         for _ in range(_MAX_TRIALS):
             trial = arc_point(x, d, t, orthant, lo, hi)
-            if np.array_equal(trial, x):
+            if (trial == x).all():
                 return None
             smooth, grad = self._evaluate(trial)
             smooth = float(smooth)
@@ -253,6 +253,18 @@ class _CompositeRun(_Run):
         return result
 
 
+def _pairs(given, resolved) -> int:
+    """The projected method's memory: 10 pairs (L-BFGS-B's) unless the optimizer was given a number.
+
+    ``memory="auto"``'s many pairs help unconstrained ill-conditioned losses; across active sets they
+    carry curvature of coordinates since held and the reduced ``2m x 2m`` solve grows with ``m``.
+    """
+    memory = getattr(given, "memory", "auto")
+    if isinstance(memory, str):
+        return 10
+    return max(int(getattr(resolved, "memory", memory)), 1)
+
+
 def _near_kinks(x, pg, l1, lo, hi, memory):
     """Free coordinates that the scaled gradient step ``-pg / theta`` would carry onto a bound or onto zero,
     and the move that lands them there: they join the held ones at once (Bertsekas's epsilon-active set,
@@ -269,12 +281,15 @@ def _near_kinks(x, pg, l1, lo, hi, memory):
     near_down = (pg > 0) & (x - down <= reach)
     near_up = (pg < 0) & (up - x <= reach)
     near = near_down | near_up
+    if not near.any():
+        return near, None
     return near, np.where(near_down, down - x, np.where(near_up, up - x, 0.0))
 
 
 def _edge(x, l1, lo, hi):
     """Coordinates at a kink of ``F``: at zero with an L1 weight, or at a bound."""
-    edge = np.zeros(x.shape, dtype=bool) if l1 is None else (x == 0) & (np.asarray(l1) > 0)
-    if lo is not None:
-        edge |= (x <= lo) | (x >= hi)
-    return edge
+    at_bound = None if lo is None else (x <= lo) | (x >= hi)
+    if l1 is None:
+        return np.zeros(x.shape, dtype=bool) if at_bound is None else at_bound
+    at_zero = (x == 0) & (np.asarray(l1) > 0)
+    return at_zero if at_bound is None else at_zero | at_bound

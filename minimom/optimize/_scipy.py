@@ -64,8 +64,9 @@ def scipy_method(fun: Callable, x0: Any, args: tuple = (), jac: Any = None, hess
         Progress lines, minimom's ``verbose``.
     ftol : float, default=0
         Opt-in relative-decrease test (``ConjugateMomentum(ftol=...)``); L-BFGS-B's default is 2.2e-9.
-    maxcor : int, default=10
-        L-BFGS pairs kept (``ConjugateMomentum(memory=...)``).
+    maxcor : int, default=None
+        L-BFGS pairs kept (``ConjugateMomentum(memory=...)``); without it, the default optimizer's
+        ``memory="auto"``, ``min(100, max(10, 100000 // n))`` pairs (scipy's default is 10).
     optimizer : optimizer, default=None
         Any minimom optimizer instead of the default.
 
@@ -103,7 +104,7 @@ def scipy_method(fun: Callable, x0: Any, args: tuple = (), jac: Any = None, hess
     args = args if isinstance(args, tuple) else (args,)
     optimizer = options.get("optimizer")
     if optimizer is None and ("ftol" in options or "maxcor" in options):
-        optimizer = ConjugateMomentum(memory=options.get("maxcor", 10), ftol=options.get("ftol", 0.0))
+        optimizer = ConjugateMomentum(memory=options.get("maxcor", "auto"), ftol=options.get("ftol", 0.0))
     gtol = options.get("gtol", options.get("tol", 1e-5))
     stopped, wrapped = _wrap_callback(callback)
     counter = _Counter(fun)

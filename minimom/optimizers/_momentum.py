@@ -106,7 +106,7 @@ class Momentum(Optimizer):
         if "auto" not in (self.learning_rate, self.momentum):
             return self
         if self.learning_rate == self.momentum == "auto" and not curvature.stochastic:
-            return ConjugateMomentum()
+            return ConjugateMomentum().calibrate(curvature)
         return self._tune(curvature)
 
     def _tune(self, curvature: Curvature) -> Momentum:

@@ -24,11 +24,12 @@ def pseudo_gradient(x, grad, l1, lo, hi):
 
     ``grad`` is ``f``'s gradient; ``l1`` a number or array (or None); ``lo``/``hi`` arrays or None.
     """
-    if l1 is None or not np.any(l1):
-        right = left = grad
-    else:
-        right = grad + np.where(x >= 0, l1, -l1)  # slope moving up
-        left = grad + np.where(x > 0, l1, -l1)  # slope moving down (right >= left)
+    if l1 is None or not np.any(l1):  # f's own slope where a feasible move lowers it (NaN: held)
+        if lo is None:
+            return np.where((grad < 0) | (grad > 0), grad, 0.0)
+        return np.where(((grad < 0) & (x < hi)) | ((grad > 0) & (x > lo)), grad, 0.0)
+    right = grad + np.where(x >= 0, l1, -l1)  # slope moving up
+    left = grad + np.where(x > 0, l1, -l1)  # slope moving down (right >= left)
     up = right < 0
     down = left > 0
     if lo is not None:
@@ -77,22 +78,26 @@ class ReducedMemory:
         self.system[np.diag_indices(2 * self.m)] = 1.0  # every slot free
 
     def add(self, s, y, sy, yy):
+        """Store the pair in the oldest slot: one row and column of ``S'Y``, ``Y'Y`` and the system each."""
         slot, m = self.next, self.m
         self.next, self.count, self.added = (slot + 1) % m, min(self.count + 1, m), self.added + 1
-        self.rows[slot], self.rows[m + slot] = s, y
-        with_s, with_y = self.rows @ s, self.rows @ y  # free slots' rows are zero
+        rows = self.rows
+        rows[slot], rows[m + slot] = s, y
+        with_s, with_y = rows @ s, rows @ y  # free slots' rows are zero
         self.sy[slot, :], self.sy[:, slot] = with_s[m:], with_y[:m]  # s_slot.y_j and s_j.y_slot
         self.yy[slot, :] = self.yy[:, slot] = with_y[m:]
         self.age[slot] = self.added
-        filled = self.age > 0
-        newer = (self.age[:, None] > self.age[None, :]) & filled[None, :]
-        lower = np.where(newer, self.sy, 0.0)  # L
-        system = self.system
-        system[:m, :m] = np.diag(~filled).astype(float)
-        system[:m, m:] = lower - self.sy
-        system[m:, :m] = system[:m, m:].T
-        system[m:, m:] = -np.diag(np.where(filled, np.diag(self.sy), -1.0))
+        # The new pair is the newest: its row of L is its row of S'Y (so L - S'Y has a zero row, but for
+        # -s.y on the diagonal), its column of L is zero (so L - S'Y has the column -s_j.y_slot). The
+        # other pairs keep their order, so nothing else changes.
+        upper, lower = self.system[:m, m:], self.system[m:, :m]
+        upper[slot, :] = lower[:, slot] = 0.0
+        upper[:, slot] = lower[slot, :] = -with_y[:m]
+        self.system[slot, slot] = 0.0  # a filled slot: no identity row
+        self.system[m + slot, m + slot] = -with_y[slot]  # -D
         self.theta = yy / sy
+        self.scaled = self.system.copy()  # the system with -Y'Y / theta: what direction copies
+        self.scaled[m:, m:] -= self.yy / self.theta
 
     def pairs(self):
         """``(S, Y)``: the stored pairs as rows, oldest first."""
@@ -104,8 +109,7 @@ class ReducedMemory:
         if self.count == 0:
             return -pg / max(float(np.sqrt(pg @ pg)), 1e-300)  # the first step: one unit long, as L-BFGS-B's
         theta, m = self.theta, self.m
-        system = self.system.copy()
-        system[m:, m:] -= self.yy / theta
+        system = self.scaled.copy()
         if free is not None:  # W_F'W_F = W'W - W_A'W_A, from the held coordinates
             held = ~free
             w_held = self.rows[:, held]

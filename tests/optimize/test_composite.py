@@ -239,6 +239,16 @@ def test_bad_penalty_hyperparameters_and_a_plain_optimizer():
         mm.minimize(lambda x: anp.sum(x**2), np.ones(2), optimizer=mm.Momentum(0.1, 0.5), penalty=mm.L1(0.1))
 
 
+def test_the_projected_method_keeps_ten_pairs_unless_given_a_number():
+    # memory="auto" (many pairs) is for the unconstrained metric; across active sets L-BFGS-B's 10 are kept.
+    from minimom.optimize._composite import _pairs
+
+    assert _pairs(mm.Momentum(), mm.ConjugateMomentum(memory=100)) == 10
+    assert _pairs(mm.ConjugateMomentum(), mm.ConjugateMomentum(memory=100)) == 10
+    assert _pairs(mm.ConjugateMomentum(memory=7), mm.ConjugateMomentum(memory=7)) == 7
+    assert _pairs(mm.ConjugateMomentum(memory=0), mm.ConjugateMomentum(memory=0)) == 1
+
+
 def test_the_estimators_are_penalties_too():
     # mm.Lasso(alpha) is the L1 penalty and mm.ElasticNet(alpha, l1_ratio) the elastic net: minimize reaches the
     # closed form of a separable quadratic, sign(c) max(|c| - l1, 0) / (1 + l2), with exact zeros.

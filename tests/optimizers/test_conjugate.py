@@ -25,7 +25,7 @@ def quadratic(x, a, b):
 def test_momentum_resolves_to_the_per_step_method_in_full_batch_only():
     a, b = spd_problem(5, 10.0, seed=1)
     full = mm.minimize(quadratic, np.zeros(5), args=(a, b))
-    assert isinstance(full.optimizer, mm.ConjugateMomentum) and full.optimizer.memory == 10
+    assert isinstance(full.optimizer, mm.ConjugateMomentum) and full.optimizer.memory == 100  # "auto" at n = 5
     for optimizer in (mm.Momentum(), mm.Momentum(nesterov=True), mm.Momentum(nesterov=True, restart=True)):
         assert isinstance(mm.minimize(quadratic, np.zeros(5), args=(a, b), optimizer=optimizer).optimizer,
                           mm.ConjugateMomentum)
@@ -271,3 +271,34 @@ def test_ftol_precedence_and_a_numpy_scalar_ftol():
     plug_in = ScaledSteepestDescent()
     plug_in.ftol = np.float32(0.999)
     assert mm.minimize(quadratic, np.zeros(20), args=(a, b), optimizer=plug_in).status == "ftol"
+
+
+@pytest.mark.parametrize("size, pairs", [(5, 100), (1000, 100), (4000, 25), (50_000, 10)])
+def test_auto_memory_is_the_documented_number_of_pairs(size, pairs):
+    # min(100, max(10, 100000 // n)): the docstring's rule; numbers given stay as given.
+    curvature = mm.Curvature(lambda v: v, np.zeros(size))
+    assert mm.ConjugateMomentum().calibrate(curvature).memory == pairs
+    assert mm.ConjugateMomentum(memory=7, ftol=1e-9).calibrate(curvature).memory == 7
+    assert mm.ConjugateMomentum().init(np.zeros(size)).memory.m == pairs
+
+
+def test_auto_memory_solves_unscaled_least_squares_in_fewer_steps_than_lbfgsb_with_ten_pairs():
+    # Ridge on diabetes' raw measurements (columns from 0.5 to 35 in spread, plus an intercept): the
+    # closed form against the default, and scipy's L-BFGS-B (maxcor 10) at the same gradient test.
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True, scaled=False)
+    A, lam = np.column_stack([X, np.ones(len(y))]), 1e-3
+
+    def loss(w):
+        r = A @ w - y
+        return 0.5 * anp.mean(r * r) + 0.5 * lam * anp.sum(w[:-1] ** 2)
+
+    penalty = lam * np.diag(np.r_[np.ones(X.shape[1]), 0.0])
+    exact = np.linalg.solve(A.T @ A / len(y) + penalty, A.T @ y / len(y))
+    res = mm.minimize(loss, np.zeros(A.shape[1]), tol=1e-9, maxiter=10_000)
+    ref = scipy_minimize(value_and_grad(loss), np.zeros(A.shape[1]), jac=True, method="L-BFGS-B",
+                         options={"gtol": 1e-9, "ftol": 0.0, "maxiter": 10_000, "maxfun": 100_000})
+    assert res.status == "converged" and res.optimizer.memory == 100
+    np.testing.assert_allclose(res.x, exact, rtol=1e-6, atol=1e-6)
+    assert res.nit < ref.nit
