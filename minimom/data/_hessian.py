@@ -7,10 +7,10 @@ of rows contributes
     value = sum_i l_i,   G = sum_i x~_i r_i^T   ((d + 1) x k),
     H[j, a, l, b] = sum_i x~_ij x~_il C_i[a, b]   ((d + 1) x k x (d + 1) x k; (d + 1) x (d + 1) when k = 1).
 
-The Hessian is one more product per pair of score columns, ``X^T [diag(c) X, r]`` (the gradient rides in
-the same product as one more column), formed over sub-blocks of about 1 MB so the products stay in cache;
-the temporaries are a sub-block's size, never ``X``'s. Centring (``x - mean``) is a change of the
-parameters, ``[x - m, 1] = [x, 1] E``, applied on the client to these (d + 1)-sized sums
+The Hessian is one more product per pair of score columns, ``X^T [diag(c) X, c, r]`` (the intercept's
+row and the gradient ride in the same product as two more columns), formed over sub-blocks of about 1 MB
+so the products stay in cache; the temporaries are a sub-block's size, never ``X``'s. Centring
+(``x - mean``) is a change of the parameters, ``[x - m, 1] = [x, 1] E``, applied on the client to these sums
 (:class:`minimom.linear_model._newton.NewtonProblem`), never to ``X``.
 """
 
@@ -70,7 +70,7 @@ def _newton_part(coef, offset, row_fn, X, *row_data) -> tuple:
     k = coef.shape[1]
     value, gradient = 0.0, np.zeros((d + 1, k))
     hessian = np.zeros((d + 1, k, d + 1, k))
-    step = n if sp.issparse(X) else max(1, _SUB_ROWS_BYTES // (8 * (d + k)))
+    step = n if sp.issparse(X) else max(1, _SUB_ROWS_BYTES // (8 * (d + 2)))
     for start in range(0, max(n, 1), step):
         stop = min(start + step, n)
         rows = X if stop - start == n else X[start:stop]
@@ -100,15 +100,16 @@ def _pair(gradient, rows, c, residual, a: int) -> np.ndarray:
         sums = np.asarray(weighted.sum(axis=0)).ravel()
         if residual is not None:
             gradient[:d, a] += np.asarray(rows.T @ residual).ravel()
-    else:
-        extended = np.empty((rows.shape[0], d + (residual is not None)))
+    else:  # one product: rows^T [c x, c, r] = [X^T C X, X^T c, X^T r]
+        extended = np.empty((rows.shape[0], d + 1 + (residual is not None)))
         np.multiply(rows, c[:, None], out=extended[:, :d])
+        extended[:, d] = c
         if residual is not None:
-            extended[:, d] = residual
+            extended[:, d + 1] = residual
         product = rows.T @ extended
-        block, sums = product[:, :d], extended[:, :d].sum(axis=0)
+        block, sums = product[:, :d], product[:, d]
         if residual is not None:
-            gradient[:d, a] += product[:, d]
+            gradient[:d, a] += product[:, d + 1]
     if residual is not None:
         gradient[d, a] += residual.sum()
     pair = np.empty((d + 1, d + 1))
