@@ -9,7 +9,7 @@ of the client's resident memory during the fit (sampled every 5 ms) as a
 fraction of X's size, passes over X (minimom counts its own; n/a for the
 others), and the largest coefficient difference from scikit-learn.
 
-Run alone:  python benchmarks/dask_fit.py [--quick]
+Run alone:  python benchmarks/dask_fit.py [--quick] [--rows N]   (N x 20 instead of 20M x 20)
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def _dask_ml():
     return LogisticRegression
 
 
-def bench_dask_fit(quick: bool) -> list[dict]:
+def bench_dask_fit(quick: bool, rows_override: int | None = None) -> list[dict]:
     try:
         import dask.array as da
         from distributed import Client, LocalCluster, wait
@@ -91,6 +91,8 @@ def bench_dask_fit(quick: bool) -> list[dict]:
     from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 
     n, d, chunk = (100_000, 20, 25_000) if quick else (20_000_000, 20, 1_000_000)
+    if rows_override:  # a smaller full run (--rows N): the same rows, N x 20 in chunks of N / 20
+        n, chunk = rows_override, max(1, rows_override // 20)
     nbytes = n * d * 8
     rows, coefs = [], {}
 
@@ -163,5 +165,6 @@ if __name__ == "__main__":
     import json
 
     quick = "--quick" in sys.argv
-    for r in bench_dask_fit(quick):
+    rows_override = int(sys.argv[sys.argv.index("--rows") + 1]) if "--rows" in sys.argv else None
+    for r in bench_dask_fit(quick, rows_override):
         print(json.dumps(r))

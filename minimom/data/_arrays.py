@@ -25,14 +25,15 @@ import scipy.sparse as sp
 __all__ = ["Moments", "moments", "column_extremes", "weighted_mean", "gram", "matmul", "rmatmul", "loss_pass"]
 
 _BLOCK_BYTES = 8 * 2**20  # float64 bytes per row block: a few blocks of this stay well below 0.1 x X
+_SUB_BYTES = 1 << 20  # float64 bytes per sub-block of a block's second moment (kept in cache)
 
 
-def _row_blocks(X) -> list[slice]:
-    """Row slices covering ``X``: one slice for sparse or small ``X``, else blocks of about ``_BLOCK_BYTES``."""
+def _row_blocks(X, block_bytes: int = _BLOCK_BYTES) -> list[slice]:
+    """Row slices covering ``X``: one slice for sparse or small ``X``, else blocks of about ``block_bytes``."""
     n, d = X.shape
     if sp.issparse(X):
         return [slice(0, n)]
-    rows = max(1, _BLOCK_BYTES // (8 * max(d, 1)))
+    rows = max(1, block_bytes // (8 * max(d, 1)))
     return [slice(start, min(start + rows, n)) for start in range(0, n, rows)] or [slice(0, 0)]
 
 
@@ -52,6 +53,7 @@ class Moments(NamedTuple):
     high: np.ndarray  # (d,) per-column max of X - shift
     shift: np.ndarray  # (d,) the provisional centre the extremes are taken about
     total: float = 1.0  # the sum of the weights
+    target_mean: np.ndarray | None = None  # (k,) w^T c / sum(W), the targets' weighted mean (None without targets)
 
 
 class ScoreWeights(NamedTuple):
@@ -84,11 +86,23 @@ def moment_part(shift, scale, full: bool, k: int, score_weights, check: bool, X,
     if not full:
         second = weights @ (block * block)
     elif np.all(weights == weights[0]):
-        second = weights[0] * (block.T @ block)
+        second = weights[0] * _gram(block)
     else:
         block *= np.sqrt(weights)[:, None]
-        second = block.T @ block
+        second = _gram(block)
     return np.array(weights.sum()), first, second, cross, target_sum, low, high, np.array(finite)
+
+
+def _gram(block: np.ndarray) -> np.ndarray:
+    """``block^T block`` summed over sub-blocks of about 1 MB (in cache: faster than one product over 8 MB)."""
+    step = max(1, _SUB_BYTES // (8 * max(block.shape[1], 1)))
+    if len(block) <= step:
+        return block.T @ block
+    second = np.zeros((block.shape[1], block.shape[1]))
+    for start in range(0, len(block), step):
+        part = block[start:start + step]
+        second += part.T @ part
+    return second
 
 
 def add_parts(a: tuple, b: tuple) -> tuple:
@@ -110,7 +124,8 @@ def finish_moments(parts: tuple, shift, scale, centre: bool, full: bool) -> Mome
     if cross.shape[1] and centre:
         cross -= np.outer(offset, target_sum * norm)
     unscaled = offset if scale is None else offset / np.where(scale > 0, scale, 1.0)
-    return Moments(shift + unscaled if centre else np.zeros(len(first)), second, cross, low, high, shift, total)
+    return Moments(shift + unscaled if centre else np.zeros(len(first)), second, cross, low, high, shift, total,
+                   target_sum * norm if cross.shape[1] else None)
 
 
 def sparse_moments(X, weights, targets, centre: bool, scale, full: bool) -> Moments:
@@ -132,7 +147,7 @@ def sparse_moments(X, weights, targets, centre: bool, scale, full: bool) -> Mome
     if k and centre:
         cross -= np.outer(mean, w @ targets)
     mean = mean if scale is None else mean / np.where(scale > 0, scale, 1.0)
-    return Moments(mean, second, cross, low, high, np.zeros(d), total)
+    return Moments(mean, second, cross, low, high, np.zeros(d), total, w @ targets if k else None)
 
 
 def column_extremes_sparse(X) -> tuple[np.ndarray, np.ndarray]:

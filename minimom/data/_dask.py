@@ -118,7 +118,7 @@ class DaskDesign(Design):
     chunks, so they stay on the workers with the rows they belong to.
     """
 
-    _check_finite = True
+    _check_finite = costly_passes = True
 
     @classmethod
     def validate(cls, estimator, X, y, sample_weight, *, multi_output=False, y_numeric=False):
@@ -163,8 +163,8 @@ class DaskDesign(Design):
             return da.full(self.n_rows, value, chunks=(self.X.chunks[0],))
         return sample_weight.astype(np.float64)
 
-    def normalized_weights(self, sample_weight):
-        return dask_weights(self.X, self.sample_weights(sample_weight))
+    def normalized_weights(self, sample_weight, checked=False):
+        return dask_weights(self.X, sample_weight if checked else self.sample_weights(sample_weight))
 
     def matmul(self, coef, offset):
         return self.compute(self.X @ coef + offset)[0]

@@ -10,6 +10,8 @@
   be computed block by block from the scores (:class:`ScoreWeights`);
 - :meth:`Design.loss_pass`: a loss summed over rows and ``[X^T R; 1^T R]``,
   i.e. ``X @ w`` and ``X.T @ r`` block by block, in ONE pass;
+- :meth:`Design.newton_pass`: a loss, its gradient and its Hessian (one more
+  symmetric product per block, :mod:`minimom.data._hessian`), in ONE pass;
 - ``matmul``, ``rmatmul``, ``gram``, ``weighted_mean``, ``column_extremes``;
 - the per-row arrays (weights, labels, targets) where the rows live
   (:meth:`Design.rows`, :meth:`Design.compute`, :meth:`Design.take`, ...).
@@ -31,7 +33,7 @@ import functools
 import numpy as np
 import scipy.sparse as sp
 
-from . import _arrays
+from . import _arrays, _hessian
 from ._arrays import Moments, ScoreWeights
 from ._blocks import _is_dask, _is_memmap, _release
 
@@ -51,6 +53,8 @@ class Design:
 
     _check_finite = False  # validated data (in memory) need no check; memmaps and dask arrays are checked in pass 1
     _lean = True  # a single block is X itself, not a copy
+    costly_passes = False  # True where a pass reads a file or a cluster's memory: fewer passes beat fewer flops
+    _block_bytes = _arrays._BLOCK_BYTES  # float64 bytes per row block of dense X
 
     def __init__(self, X, dtype=None):
         self.X = X
@@ -84,13 +88,11 @@ class Design:
 
     def encode_labels(self, y) -> tuple[np.ndarray, np.ndarray]:
         """The sorted classes of ``y`` and each row's class index."""
-        from sklearn.preprocessing import LabelEncoder
         from sklearn.utils.multiclass import check_classification_targets
 
         check_classification_targets(y)
-        encoder = LabelEncoder()
-        labels = encoder.fit_transform(y)
-        return encoder.classes_, labels
+        classes = np.unique(y)  # LabelEncoder's classes; the labels by a search, not unique's inverse (a sort:
+        return classes, np.searchsorted(classes, y)  # several n-vectors at once)
 
     def class_totals(self, labels, weights, n_classes: int) -> np.ndarray:
         return np.bincount(labels, weights=weights, minlength=n_classes)
@@ -101,9 +103,10 @@ class Design:
 
         return _check_sample_weight(sample_weight, self.X, dtype=np.float64, ensure_non_negative=True)
 
-    def normalized_weights(self, sample_weight) -> tuple[np.ndarray, float]:
-        """Sample weights divided by their sum ``sw_sum``, and ``sw_sum``."""
-        sample_weight = self.sample_weights(sample_weight)
+    def normalized_weights(self, sample_weight, checked: bool = False) -> tuple[np.ndarray, float]:
+        """Sample weights divided by their sum ``sw_sum``, and ``sw_sum`` (``checked``: they come from
+        :meth:`sample_weights` already)."""
+        sample_weight = sample_weight if checked else self.sample_weights(sample_weight)
         (total,) = self.compute(sample_weight.sum())
         sw_sum = float(total)
         if not (sw_sum > 0 and np.isfinite(sw_sum)):
@@ -131,6 +134,7 @@ class Design:
             shift = self._shift(weights)
         rows = list(score.row_data) if score is not None else [weights] + ([targets] if k else [])
         kernel = functools.partial(_arrays.moment_part, shift, scale, full, k, score, self._check_finite)
+        kernel = functools.partial(_hessian.pinned, kernel)  # thin products: BLAS on one thread for large blocks
         return _arrays.finish_moments(self._reduce(kernel, rows, _arrays.add_parts), shift, scale, centre, full)
 
     def loss_pass(self, coef: np.ndarray, offset, mean, row_loss, row_data: tuple = (), with_total: bool = False):
@@ -148,6 +152,13 @@ class Design:
         if mean is not None:
             product -= mean[:, None] * total
         return value, product, total
+
+    def newton_pass(self, coef: np.ndarray, offset, row_fn, row_data: tuple = ()) -> tuple:
+        """One pass: ``(value, G, H)`` (:mod:`minimom.data._hessian`) for the scores ``X @ coef + offset``."""
+        self.passes += 1
+        value, gradient, hessian = self._reduce(functools.partial(_hessian.newton_part, coef, offset, row_fn),
+                                                list(row_data))
+        return float(value), gradient, hessian
 
     def weighted_mean(self, weights) -> np.ndarray:
         self.passes += 1
@@ -184,7 +195,7 @@ class DenseDesign(Design):
         return self.X[rows]
 
     def _reduce(self, func, rows, combine=_add):
-        blocks = _arrays._row_blocks(self.X)
+        blocks = _arrays._row_blocks(self.X, self._block_bytes)
         if len(blocks) == 1 and self._lean:
             return tuple(func(self.X, *rows))  # the lean path: no slicing
         total = None
@@ -194,18 +205,18 @@ class DenseDesign(Design):
         return total
 
     def _shift(self, weights):
-        b = _arrays._row_blocks(self.X)[0]
+        b = _arrays._row_blocks(self.X, self._block_bytes)[0]
         return weights[b] @ _arrays._as_float(self._read(b)) / max(weights[b].sum(), 1e-300)
 
     def matmul(self, coef, offset):
         out = np.empty((self.n_rows, coef.shape[1]))
-        for b in _arrays._row_blocks(self.X):
+        for b in _arrays._row_blocks(self.X, self._block_bytes):
             np.add(_arrays._as_float(self._read(b)) @ coef, offset, out=out[b])
         return out
 
     def _xxt(self):
         product = np.zeros((self.n_rows, self.n_rows))
-        blocks = _arrays._row_blocks(self.X)
+        blocks = _arrays._row_blocks(self.X, self._block_bytes)
         for r in blocks:
             for c in blocks:
                 product[r, c] = _arrays._as_float(self._read(r)) @ _arrays._as_float(self._read(c)).T
@@ -215,7 +226,8 @@ class DenseDesign(Design):
 class MemmapDesign(DenseDesign):
     """A memory-mapped file: every row block is copied into memory and its pages released after use."""
 
-    _check_finite, _lean = True, False
+    _check_finite, _lean, costly_passes = True, False, True
+    _block_bytes = 2 << 20  # blocks are copies here (a few at a time): small, so memory stays flat at any size of X
 
     def _read(self, rows: slice):
         piece = self.X[rows]

@@ -25,6 +25,7 @@ from ..data._design import ScoreWeights, fit_design
 from ..optimize._minimize import minimize
 from ..optimize._result import _inf_norm
 from ._base import COMMON_CONSTRAINTS, blas_threads, by_rows, linear_scores, set_fitted, whole_or_previous
+from ._newton import NewtonProblem, NewtonResult, first_binary, newton, use_newton
 from ._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss, _sum_zero_basis
 from ._sparse_logistic import fit_l1_logistic, is_l1, resolve_penalty
 from ._sparse_models import require_in_memory
@@ -161,42 +162,66 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         elif self.class_weight is not None:
             per_class = compute_class_weight(self.class_weight, classes=classes, y=classes)
             sample_weight = sample_weight * design.take(per_class, labels)
-        weights, sw_sum = design.normalized_weights(sample_weight)
+        weights, sw_sum = design.normalized_weights(sample_weight, checked=True)  # (n-vectors are few: a memmap
+        del sample_weight  # fit's memory is theirs)
         if l1_ratio > 0:  # an L1 part: proximal Newton on working sets (see _sparse_logistic)
             return fit_l1_logistic(self, design, classes, labels, weights, 1.0 / (C * sw_sum), l1_ratio, previous)
         penalty = 0.0 if math.isinf(C) else 1.0 / (C * sw_sum)
         binary = n_classes == 2
+        labels = labels == 1 if binary else labels  # one byte per row from here on
         curvature = 0.25 if binary else 1.0 / n_classes  # the loss's curvature at zero
         basis = np.ones((1, 1)) if binary else _sum_zero_basis(n_classes)
-        rows = (BinaryLogLoss((labels == 1).astype(np.float64), weights) if binary
-                else MultinomialLogLoss(labels, weights, basis))
-        objective, white = self._whitened(design, weights, curvature, penalty, rows, basis.shape[1])
+        newton_steps = use_newton(design, basis.shape[1], self.optimizer)
+        rows = BinaryLogLoss(labels, weights) if binary else MultinomialLogLoss(labels, weights, basis)
+        del labels
+        # The signs 2y - 1 as targets of the moments pass give Newton's first step without a pass at zero.
+        targets = rows.row_data[0] if binary and newton_steps and previous is None and self.fit_intercept else None
+        objective, white = self._whitened(design, weights, curvature, penalty, rows, basis.shape[1], targets=targets)
         x0 = warm_start_point(previous, objective, white, basis, n_classes)
-        objective, res, n_iter, history = self._minimize(objective, x0, design, penalty, rows, curvature, white)
-        W, b = objective.coefficients(res.x)
+        start = (x0, 0, [])
+        if newton_steps and white.P.ndim == 2 and white.prescale is None:
+            start = self._newton(objective, white, x0, first_binary(objective, white) if targets is not None else None)
+        if not isinstance(start, NewtonResult):
+            objective, res, n_iter, history = self._minimize(objective, *start, design, penalty, rows, curvature,
+                                                             white)
+            x, optimizer = res.x, res.optimizer
+        else:
+            x, n_iter, history, optimizer = start.x, start.n_iter, np.asarray(start.history, dtype=float), "newton"
+        W, b = objective.coefficients(x)
         W = minimum_norm(W, white.null_basis)
         intercept = b - objective.mean @ W
         if not binary:
             W, intercept = W @ basis.T, intercept @ basis.T
         set_fitted(self, classes_=classes, coef_=W.T.astype(design.dtype),
                    intercept_=(intercept if self.fit_intercept else np.zeros(W.shape[1])).astype(design.dtype),
-                   n_iter_=np.array([n_iter], dtype=np.int32), loss_curve_=history, optimizer_=res.optimizer,
+                   n_iter_=np.array([n_iter], dtype=np.int32), loss_curve_=history, optimizer_=optimizer,
                    n_passes_=design.passes)
         return self
 
-    def _whitened(self, design, weights, curvature, penalty, rows, width, floor=False):
+    def _whitened(self, design, weights, curvature, penalty, rows, width, floor=False, targets=None):
         """The internal objective whitened for ``curvature * Cov_weights(X) + penalty``, and its whitening.
 
         One pass over ``X`` (:func:`._whitening.safe_moments`) gives the weighted mean and second moment;
         ``weights`` may be computed from the scores block by block (:class:`ScoreWeights`).
         """
-        moments, prescale = safe_moments(design, weights, None, self.fit_intercept,
+        moments, prescale = safe_moments(design, weights, targets, self.fit_intercept,
                                          full=design.n_features <= FULL_MAX_FEATURES)
         white = whitening(moments, prescale, curvature, penalty, self.fit_intercept, floor)
         intercept_scale = 1 / math.sqrt(curvature) if self.fit_intercept else None
         return LinearObjective(design, moments.mean, white.P, penalty, width, intercept_scale, rows), white
 
-    def _minimize(self, objective, x0, design, penalty, rows, curvature_at_zero, first):
+    def _newton(self, objective, white, x0, first):
+        """Newton steps (:mod:`._newton`): the result, or ``(x, n_iter, history)`` to continue from if they stalled."""
+        found = newton(NewtonProblem(objective, white), x0, self.max_iter, self.tol, first)
+        if found.status == "stalled" and _inf_norm(found.gradient) > _ROUNDING_GRADIENT:
+            return found.x, found.n_iter, found.history
+        if found.status == "maxiter":
+            warnings.warn(f"LogisticRegression did not converge: Stopped after max_iter={self.max_iter} iterations "
+                          f"with the internal gradient's infinity norm {_inf_norm(found.gradient):.3g} still above "
+                          f"tol={self.tol:.3g}; raise max_iter or loosen tol.", ConvergenceWarning, stacklevel=4)
+        return found
+
+    def _minimize(self, objective, x0, n_iter, history, design, penalty, rows, curvature_at_zero, first):
         """``minimize`` in rounds: with the default optimizer and a penalty, re-whiten at the iterate between rounds.
 
         The logistic curvature falls as the fit improves, so the whitening made
@@ -209,7 +234,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         optimizer = self.optimizer if self.optimizer is not None else self._default_optimizer()
         rewhiten = self.optimizer is None and penalty > 0 and design.n_features <= FULL_MAX_FEATURES
         round_length = _round_length(design.n_features, isinstance(rows, BinaryLogLoss))
-        remaining, n_iter, history = self.max_iter, 0, []
+        remaining, history = self.max_iter - n_iter, [np.asarray(history, dtype=float)]
         while True:
             maxiter = min(remaining, round_length) if rewhiten else remaining
             res = minimize(objective, x0, optimizer=optimizer, maxiter=maxiter, tol=self.tol,

@@ -54,8 +54,11 @@ class BinaryLogLoss:
     """
 
     def __init__(self, y, weights):
-        signs = (2.0 * y - 1.0).reshape(-1, 1)
-        self.row_data = (signs, weights[:, None], -signs * weights[:, None])
+        signs = y.reshape(-1, 1) * 2.0  # (y may be boolean; one n-vector at a time)
+        signs -= 1.0
+        signed_weights = np.multiply(signs, weights[:, None])
+        np.negative(signed_weights, out=signed_weights)
+        self.row_data = (signs, weights[:, None], signed_weights)
 
     @staticmethod
     def value_and_residual(scores, signs, weights, signed_weights):
@@ -83,6 +86,20 @@ class BinaryLogLoss:
     @staticmethod
     def curvature(scores, direction, signs, weights, signed_weights):
         return BinaryLogLoss.row_curvature(scores, signs, weights, signed_weights) * direction
+
+    @staticmethod
+    def newton_rows(scores, signs, weights, signed_weights):
+        """``(value, residual, curvature)`` of a block, the Newton pass's row function: with ``q = expit(-s z)``
+        the residual is ``-s w q`` and the curvature ``w q (1 - q)`` (= ``w p (1 - p)``)."""
+        margins = signs * scores
+        small = np.exp(-np.abs(margins))
+        losses = np.log1p(small)
+        losses -= np.minimum(margins, 0.0)
+        q = np.where(margins > 0, small, 1.0)
+        q /= small + 1.0
+        curvature = q * (1.0 - q)
+        curvature *= weights
+        return float(np.vdot(weights, losses)), signed_weights * q, curvature
 
 
 class MultinomialLogLoss:
@@ -116,6 +133,16 @@ class MultinomialLogLoss:
         """Each row's mean curvature, ``w_i (1 - sum_k p_ik^2) / (K - 1)`` (the trace of its block over K - 1)."""
         _, probability, _ = self._probabilities(scores)
         return weights * (1 - np.sum(probability**2, axis=1, keepdims=True)) / self.basis.shape[1]
+
+    def newton_rows(self, scores, labels, weights):
+        """``(value, residual, curvature)`` of a block: per row ``C_i = w_i B^T (diag(p_i) - p_i p_i^T) B``."""
+        logits, probability, log_total = self._probabilities(scores)
+        value = float(np.sum(weights * (log_total - np.take_along_axis(logits, labels, axis=1))))
+        q = probability @ self.basis
+        residual = weights * (q - self.basis[labels[:, 0]])
+        curvature = np.einsum("ik,ka,kb->iab", probability, self.basis, self.basis) - q[:, :, None] * q[:, None, :]
+        curvature *= weights[:, :, None]
+        return value, residual, curvature
 
     def curvature(self, scores, direction, labels, weights):
         _, probability, _ = self._probabilities(scores)
