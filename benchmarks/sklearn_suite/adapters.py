@@ -1,6 +1,7 @@
 """minimom's estimators under scikit-learn's constructor signatures.
 
-Each adapter subclasses the minimom estimator, so ``fit``, ``predict`` and the
+Each adapter (LinearRegression, Ridge, LogisticRegression, Lasso, ElasticNet)
+subclasses the minimom estimator, so ``fit``, ``predict`` and the
 fitted attributes are minimom's own. Its ``__init__`` takes scikit-learn's
 parameters, so scikit-learn's tests can build it, clone it and ``set_params``.
 In ``fit`` every parameter falls in one of four groups:
@@ -11,15 +12,19 @@ In ``fit`` every parameter falls in one of four groups:
   sets them; their defaults are minimom's, since scikit-learn's defaults are its
   solvers' (``max_iter=None`` means the default).
 - ignored: solver selection and execution (``solver``, ``dual``,
-  ``intercept_scaling``, ``random_state``, ``n_jobs``, ``copy_X``, and
-  LinearRegression's ``tol``, which is only lsqr's tolerance on sparse X).
-- out of scope: the l1 / elasticnet penalties and ``positive=True``; the test
-  is skipped with a reason starting with ``out of scope``.
+  ``intercept_scaling``, ``random_state``, ``n_jobs``, ``copy_X``,
+  LinearRegression's ``tol``, which is only lsqr's tolerance on sparse X, and
+  the coordinate-descent options ``precompute``, ``selection`` and
+  ``check_input``).
+- out of scope: a test asking for something minimom does not claim is skipped
+  with a reason starting with ``out of scope``. None is left since issue 19: the
+  l1 / elasticnet penalties and ``positive=True`` are fitted (``_out_of_scope``
+  is the hook).
 - missing: a scikit-learn parameter minimom has not got, set to a value other
   than its default, raises ``NotImplementedError`` naming it (a real gap).
 
-Deprecated ``penalty=None`` is translated to ``C=np.inf`` (the same objective,
-minimom's spelling of it).
+``penalty`` (deprecated in scikit-learn 1.8) is minimom's too: minimom reads it,
+``penalty=None`` included, as scikit-learn 1.9 does, warnings and all.
 """
 
 from __future__ import annotations

@@ -31,11 +31,12 @@ sys.path.insert(0, str(HERE.parent))  # makes `sklearn_suite` importable; minimo
 
 FILES = ("test_logistic.py", "test_ridge.py", "test_base.py", "test_common.py", "test_coordinate_descent.py")
 
-# The CI subset: every test of test_base.py and test_common.py, and the tests of
+# The CI subset: every test of test_base.py and test_common.py, the tests of
 # test_ridge.py / test_logistic.py that fit minimom on the known gaps (sparse,
 # float32, warm_start, max_iter=0, per-target alpha, sparsify), on scikit-learn's
 # reference solutions and sample weights, two hard cases (near-separable with C=1e30,
-# a tight tol on iris), and one out-of-scope test of each kind.
+# a tight tol on iris), the L1 / elastic-net / positive tests of both, and the tests
+# of test_coordinate_descent.py that fit Lasso / ElasticNet (issue 19).
 SUBSET = {
     "test_base.py": [""],
     "test_common.py": [""],
@@ -44,7 +45,8 @@ SUBSET = {
         "test_ridge_regression_sample_weights", "test_ridge_shapes_type", "test_ridge_intercept", "test_ridge_vs_lstsq",
         "test_ridge_individual_penalties", "test_dense_sparse", "test_sparse_design_with_sample_weights",
         "test_ridge_fit_intercept_sparse", "test_dtype_match", "test_dtype_match_cholesky",
-        "test_ridge_sample_weight_consistency", "test_ridge_positive_error_test",
+        "test_ridge_sample_weight_consistency", "test_ridge_positive_error_test", "test_positive_ridge_loss",
+        "test_ridge_positive_regression_test", "test_lbfgs_solver_error",
     ],
     "test_logistic.py": [
         "test_predict_2_classes", "test_predict_3_classes", "test_sparsify", "test_logistic_regression_solvers",
@@ -52,6 +54,22 @@ SUBSET = {
         "test_logistic_regression_class_weights", "test_warm_start", "test_warm_start_converge_LR", "test_dtype_match",
         "test_zero_max_iter", "test_multinomial_identifiability_on_iris", "test_large_sparse_matrix", "test_logreg_l1",
         "test_c_inf_no_warning", "test_newton_cholesky_fallback_to_lbfgs", "test_LogisticRegressionCV_on_folds",
+        "test_LogisticRegression_elastic_net_objective", "test_elastic_net_coeffs",
+        "test_elastic_net_l1_l2_equivalence", "test_l1_ratio_non_elasticnet", "test_lr_penalty_l1ratio_incompatible",
+        "test_scores_attribute_layout_elasticnet",
+    ],
+    # The tests that fit Lasso / ElasticNet (MultiTask*, *CV and the path functions stay scikit-learn's own).
+    "test_coordinate_descent.py": [
+        "test_lasso_zero", "test_lasso_toy", "test_enet_toy", "test_lasso_dual_gap", "test_warm_start",
+        "test_lasso_alpha_warning", "test_lasso_positive_constraint", "test_enet_positive_constraint",
+        "test_enet_alpha_max", "test_enet_ols_consistency", "test_enet_ridge_consistency",
+        "test_enet_sample_weight_consistency", "test_enet_multitarget", "test_random_descent", "test_check_input_false",
+        "test_enet_copy_X_True", "test_enet_copy_X_False_check_input_False", "test_overridden_gram_matrix",
+        "test_lasso_non_float_y", "test_enet_float_precision", "test_lasso_readonly_data", "test_enet_nonfinite_params",
+        "test_elasticnet_precompute_gram_weighted_samples", "test_elasticnet_precompute_incorrect_gram",
+        "test_warm_start_convergence", "test_warm_start_convergence_with_regularizer_decrement",
+        "test_enet_coordinate_descent_raises_convergence", "test_sample_weight_invariance", "test_coef_shape_not_zero",
+        "test_enet_sample_weight_does_not_overwrite_sample_weight", "test_lassoCV_does_not_set_precompute",
     ],
 }
 

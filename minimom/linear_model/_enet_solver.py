@@ -103,14 +103,21 @@ def _violations(gradient, w, l1, positive, norms):
 def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
     """Working-set elastic net from ``w0``. Returns ``(w, gap, n_iter, converged)``.
 
-    ``n_iter`` counts coordinate-descent epochs over the working sets (at least 1);
-    ``converged`` means the gap reached ``tol * sum s y_c^2`` or the last polish was exact on all features.
+    ``n_iter`` counts coordinate-descent epochs over the working sets (0 when ``w0`` already meets the stopping
+    rule, as scikit-learn checks the gap before its first epoch); ``converged`` means the gap reached
+    ``tol * sum s y_c^2`` or the last polish was exact on all features.
     """
     d = problem.X.shape[1]
     w = np.array(w0, dtype=np.float64)
     target = tol * float(problem.weights @ problem.y**2)
     norms = np.sqrt(np.maximum(_column_square_norms(problem), 0.0))
+    if not np.all(np.isfinite(norms)):
+        raise ValueError("Coordinate descent iterations resulted in non-finite parameter values: the squared norms "
+                         "of X's columns overflow float64, so no finite solution can be computed. Rescale X (for "
+                         "example with sklearn.preprocessing.StandardScaler).")
     positive_mask = np.full(d, bool(positive))
+    # |x_j^T s y_c| <= ||x_j|| ||y_c||: the scale of the KKT conditions where no l1 sets one (positive least squares)
+    floor = float(np.max(norms, initial=0.0)) * float(np.sqrt(problem.weights @ problem.y**2))
     ws_size, n_iter = 0, 0
     gram_cache = _GramCache(problem)
     while True:
@@ -119,8 +126,8 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
         gap = duality_gap(problem, w, residual, gradient, l1, l2, positive)
         score = _violations(gradient - l2 * w, w, l1, positive, norms)
         entering = int(np.sum((score > 0) & (w == 0)))
-        if gap <= target or _exact_everywhere(gradient - l2 * w, w, l1, positive):
-            return w, gap, max(n_iter, 1), True
+        if gap <= target or _exact_everywhere(gradient - l2 * w, w, l1, positive, floor):
+            return w, gap, n_iter, True
         if n_iter >= max_iter:
             return w, gap, max(n_iter, 1), False
         support_size = int(np.count_nonzero(w))
@@ -149,9 +156,13 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
         w[columns] = w_ws
 
 
-def _exact_everywhere(xta, w, l1, positive) -> bool:
-    """KKT on every feature up to rounding: ``|x_j^T r - l2 w_j| <= l1`` off the support and ``= l1`` on it."""
-    scale = max(l1, float(np.max(np.abs(xta), initial=0.0)), 1e-300)
+def _exact_everywhere(xta, w, l1, positive, floor=0.0) -> bool:
+    """KKT on every feature up to rounding: ``|x_j^T r - l2 w_j| <= l1`` off the support and ``= l1`` on it.
+
+    Rounding is ``1e-10`` of the largest of ``l1``, ``|x_j^T r - l2 w_j|`` and ``floor`` (``max ||x_j|| ||y_c||``,
+    without which a positive least-squares fit whose every feature is active never meets the test).
+    """
+    scale = max(l1, float(np.max(np.abs(xta), initial=0.0)), floor, 1e-300)
     slack = 1e-10 * scale
     nonzero = w != 0
     if positive and np.any(w < 0):

@@ -181,7 +181,8 @@ class ElasticNet(SeparablePenalty, MultiOutputMixin, RegressorMixin, BaseEstimat
                                                              self.max_iter)
             n_iters.append(n_iter)
             if not converged:
-                warnings.warn(f"{type(self).__name__} did not converge: the duality gap {gaps[k]:.3g} is above "
+                warnings.warn(f"Objective did not converge. You might want to increase the number of iterations. "
+                              f"{type(self).__name__}: the duality gap {gaps[k]:.3g} is above "
                               f"tol * var(y) = {self.tol * float(weights @ (Y[:, k] - y_mean[k]) ** 2):.3g} after "
                               f"max_iter={self.max_iter} epochs; raise max_iter or loosen tol.",
                               ConvergenceWarning, stacklevel=3)

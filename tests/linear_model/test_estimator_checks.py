@@ -6,6 +6,7 @@ import minimom as mm
 
 
 @parametrize_with_checks([mm.LinearRegression(), mm.Ridge(), mm.LogisticRegression(), mm.Lasso(), mm.ElasticNet(),
-                          mm.LinearRegression(positive=True), mm.LogisticRegression(l1_ratio=0.5)])
+                          mm.LinearRegression(positive=True), mm.Ridge(positive=True),
+                          mm.LogisticRegression(l1_ratio=0.5)])
 def test_sklearn_compatible(estimator, check):
     check(estimator)

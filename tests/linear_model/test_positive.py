@@ -1,11 +1,14 @@
 """``positive=True``: LinearRegression against scipy's nnls and scikit-learn; Ridge against nnls, augmented."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy.optimize import nnls
 from sklearn import datasets
 from sklearn import linear_model as sk
+from sklearn.exceptions import ConvergenceWarning
 
 import minimom as mm
 
@@ -65,3 +68,34 @@ def test_ridge_positive_two_targets_and_float32(data):
         coef, _ = reference_nnls(X.astype(np.float32).astype(float), Y[:, k], np.ones(len(y)), alpha, True)
         np.testing.assert_allclose(ours.coef_[k], coef, rtol=1e-5, atol=1e-3)
     assert np.all(ours.coef_ >= 0)
+
+
+@pytest.mark.parametrize("estimator", [mm.LinearRegression(positive=True), mm.Ridge(alpha=1.0, positive=True)])
+def test_every_feature_active_converges_without_warning(estimator):
+    # At such an optimum every KKT residual is rounding noise: the stopping test must take the data's scale.
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((100, 20)) + 5.0
+    y = X @ rng.uniform(1.0, 3.0, 20) + 0.1 * rng.standard_normal(100) + 40.0
+    alpha = getattr(estimator, "alpha", 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        estimator.fit(X, y)
+    coef, intercept = reference_nnls(X, y, np.ones(len(y)), alpha, True)
+    assert np.all(coef > 0) and estimator.n_iter_ < 100
+    np.testing.assert_allclose(estimator.coef_, coef, rtol=1e-9)
+    assert estimator.intercept_ == pytest.approx(intercept, rel=1e-9)
+
+
+@pytest.mark.parametrize("estimator", [mm.LinearRegression(positive=True), mm.Ridge(alpha=1.0, positive=True)])
+def test_memmap_dask_and_max_iter(data, estimator, tmp_path):
+    X, y, _ = data
+    path = tmp_path / "X.npy"
+    np.save(path, X)
+    ref = (sk.LinearRegression(positive=True) if isinstance(estimator, mm.LinearRegression)
+           else sk.Ridge(alpha=1.0, positive=True, tol=1e-12, max_iter=100_000)).fit(X, y)
+    np.testing.assert_allclose(estimator.fit(np.load(path, mmap_mode="r"), y).coef_, ref.coef_, rtol=1e-5, atol=1e-4)
+    da = pytest.importorskip("dask.array")
+    with pytest.raises(TypeError, match=r"\(positive=True\) does not take dask arrays"):
+        estimator.fit(da.from_array(X, chunks=100), y)
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        estimator.set_params(max_iter=1).fit(X, y)

@@ -7,6 +7,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn import datasets
 from sklearn import linear_model as sk
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 import minimom as mm
@@ -128,3 +129,17 @@ def test_optimizer_is_refused_with_an_l1_part():
     X, y = load("iris")
     with pytest.raises(ValueError, match="leave optimizer=None"):
         mm.LogisticRegression(l1_ratio=1.0, optimizer=mm.Momentum()).fit(X, y)
+
+
+def test_memmap_dask_and_max_iter(tmp_path):
+    X, y = load("breast_cancer")
+    path = tmp_path / "X.npy"
+    np.save(path, X)
+    ref = saga(C=0.1, l1_ratio=0.5).fit(X, y)
+    ours = mm.LogisticRegression(C=0.1, l1_ratio=0.5).fit(np.load(path, mmap_mode="r"), y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=TIGHT)
+    da = pytest.importorskip("dask.array")
+    with pytest.raises(TypeError, match=r"LogisticRegression\(l1_ratio=0.5\) does not take dask arrays"):
+        mm.LogisticRegression(C=0.1, l1_ratio=0.5).fit(da.from_array(X, chunks=100), y)
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        mm.LogisticRegression(C=0.1, l1_ratio=0.5, max_iter=1).fit(X, y)

@@ -141,7 +141,11 @@ def test_warm_start_continues_from_the_previous_fit(diabetes):
 def test_max_iter_too_small_warns(diabetes):
     X, y = diabetes
     X = np.column_stack([X, X + 1e-3 * np.random.default_rng(0).standard_normal(X.shape)])
-    with pytest.warns(ConvergenceWarning, match="Lasso did not converge"):
+    sklearn_text = "Objective did not converge. You might want to increase the number of iterations."
+    for model in (mm.Lasso(alpha=1e-4, max_iter=1), sk.Lasso(alpha=1e-4, max_iter=1)):  # the same sentence
+        with pytest.warns(ConvergenceWarning, match=sklearn_text):
+            model.fit(X, y)
+    with pytest.warns(ConvergenceWarning, match=r"Lasso: the duality gap .* max_iter=1 epochs"):
         mm.Lasso(alpha=1e-4, max_iter=1).fit(X, y)
 
 
@@ -182,3 +186,52 @@ def test_l1_ratio_zero_with_sample_weights_is_ridge():
     enet = mm.ElasticNet(alpha=1.0 / weights.sum(), l1_ratio=0.0).fit(X, y, sample_weight=weights)
     np.testing.assert_allclose(enet.coef_, ridge.coef_, rtol=5e-7, atol=3e-11)
     assert enet.intercept_ == pytest.approx(ridge.intercept_, abs=1e-9)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_warm_start_from_the_optimum_runs_no_epoch(sparse):
+    # scikit-learn checks the duality gap before its first epoch: a converged warm start reports n_iter_ == 0.
+    X, y = correlated(50, 200, 0.3)
+    X = sp.csr_matrix(X) if sparse else X
+    for model in (mm.ElasticNet(alpha=1e-3, tol=1e-3), sk.ElasticNet(alpha=1e-3, tol=1e-3)):
+        assert model.fit(X, y).n_iter_ > 0
+        assert model.set_params(warm_start=True).fit(X, y).n_iter_ == 0
+
+
+def test_overflowing_columns_raise_like_sklearn():
+    rng = np.random.RandomState(0)
+    X = np.finfo(np.float64).max * rng.uniform(size=(10, 2))
+    y = rng.randint(0, 2, size=10)
+    for model in (mm.ElasticNet(alpha=0.1), sk.ElasticNet(alpha=0.1), mm.LinearRegression(positive=True)):
+        with pytest.raises(ValueError, match="Coordinate descent iterations resulted in non-finite parameter values"):
+            model.fit(X, y)
+
+
+@pytest.mark.parametrize("max_iter", [1, 2, 10_000])
+def test_dual_gap_is_the_primal_minus_the_dual_of_the_returned_coef(max_iter):
+    # scikit-learn's test_lasso_dual_gap formula (data fit normalized by n), away from the optimum and at it.
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((50, 200)), rng.standard_normal(50)
+    n = len(y)
+    alpha = 0.01 * np.max(np.abs(X.T @ y)) / n
+    with pytest.warns(ConvergenceWarning) if max_iter < 10 else np.errstate():
+        model = mm.Lasso(alpha=alpha, fit_intercept=False, max_iter=max_iter, tol=0.0 if max_iter < 10 else 1e-12)
+        model.fit(X, y)
+    R = y - X @ model.coef_
+    primal = 0.5 * np.mean(R**2) + alpha * np.sum(np.abs(model.coef_))
+    R /= np.max(np.abs(X.T @ R) / (n * alpha))
+    dual = 0.5 * (np.mean(y**2) - np.mean((y - R) ** 2))
+    if max_iter < 10:
+        assert model.dual_gap_ == pytest.approx(primal - dual, rel=1e-12)
+    else:  # converged: both are rounding noise on the objective
+        assert abs(model.dual_gap_) <= 1e-13 * primal and abs(primal - dual) <= 1e-13 * primal
+
+
+def test_alpha_zero_is_least_squares():
+    # scikit-learn warns that its coordinate descent converges badly at alpha=0; this solver ends exactly.
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((50, 10)), rng.standard_normal(50)
+    ours = mm.Lasso(alpha=0.0).fit(X, y)
+    ref = sk.LinearRegression().fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-12)
+    assert ours.intercept_ == pytest.approx(ref.intercept_, abs=1e-12)

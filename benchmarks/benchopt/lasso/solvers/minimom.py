@@ -1,8 +1,8 @@
 """minimom in benchopt's benchmark_lasso: ``0.5 ||y - X beta - c||^2 + lmbd ||beta||_1``.
 
-``minimom.Lasso`` with ``alpha = lmbd / n_samples`` (scikit-learn's objective, this one divided by n).
-Until minimom ships ``Lasso`` (the sparse-models work) this solver skips itself with that reason.
-Copied into the benchmark's solvers/ folder by benchmarks/benchopt/run.py.
+``minimom.Lasso`` with ``alpha = lmbd / n_samples`` (scikit-learn's objective, this one divided by n), ``tol=0``
+and ``max_iter = n`` (benchopt's iteration strategy: each point is a fresh fit with at most ``n`` epochs, as
+benchopt's scikit-learn solver does). Copied into the benchmark's solvers/ folder by benchmarks/benchopt/run.py.
 """
 
 import warnings
@@ -18,11 +18,6 @@ class Solver(BaseSolver):
     name = "minimom"
     requirements = []
     sampling_strategy = "iteration"
-
-    def skip(self, X, y, lmbd, fit_intercept):
-        if not hasattr(mm, "Lasso"):
-            return True, f"minimom {mm.__version__} has no Lasso yet"
-        return False, None
 
     def set_objective(self, X, y, lmbd, fit_intercept):
         self.X, self.y, self.lmbd, self.fit_intercept = X, y, lmbd, fit_intercept
