@@ -139,6 +139,10 @@ class DaskDesign(Design):
             return da.from_array(a, chunks=(self.X.chunks[0], *a.shape[1:]))
         return a
 
+    def persist(self, arrays):
+        dask, _ = _dask()
+        return tuple(dask.persist(*arrays))  # on the active scheduler: no pass recomputes them from y
+
     def compute(self, *values):
         dask, _ = _dask()
         return tuple(np.asarray(v) for v in dask.compute(*values))

@@ -78,6 +78,10 @@ class Design:
         """An n-row array placed with ``X``'s rows (numpy here; chunked like ``X`` for dask)."""
         return a
 
+    def persist(self, arrays: tuple) -> tuple:
+        """Per-row arrays kept where they are computed for the passes to come (dask: on the workers)."""
+        return arrays
+
     def compute(self, *values) -> tuple:
         """Small results of row-array expressions, as numpy arrays."""
         return tuple(np.asarray(v) for v in values)

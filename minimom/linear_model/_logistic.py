@@ -174,6 +174,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         newton_steps = use_newton(design, basis.shape[1], self.optimizer)
         rows = BinaryLogLoss(labels, weights) if binary else MultinomialLogLoss(labels, weights, basis)
         del labels
+        rows.row_data = design.persist(rows.row_data)
         # The signs 2y - 1 as targets of the moments pass give Newton's first step without a pass at zero.
         targets = rows.row_data[0] if binary and newton_steps and previous is None and self.fit_intercept else None
         objective, white = self._whitened(design, weights, curvature, penalty, rows, basis.shape[1], targets=targets)
