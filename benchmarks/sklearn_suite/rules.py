@@ -81,6 +81,16 @@ RULES: list[tuple[str, str, str, str]] = [
                 "largest KKT violation of the mean objective (documented); there its cross-validated log-loss is "
                 "2.3e-3 (relative) from the tight value, saga's 3e-5. At tol=1e-12 minimom and saga agree to 1e-8",
      r"^test_scores_attribute_layout_elasticnet$", r"==.*±"),
+    (INTERNALS, "tol is each solver's own stopping rule: the test passes saga's tol=1e-2 (relative change of "
+                "coef_), which minimom reads as the KKT violation of the mean objective; at C=1e6 its l1 fit stops "
+                "early and scores 0.824 by chance, while at minimom's default tol (and with saga at tol=1e-2) all "
+                "five l1_ratios score 0.816, so the grid search's 0.816 is the optimum's",
+     r"^test_elastic_net_vs_l1_l2\[1000000\.0\]$", r"assert 0\.816 >= 0\.824"),
+    (INTERNALS, "two identical constant columns and no intercept: the L1 optimum is not unique (any same-sign "
+                "split of one coefficient between them). minimom's dense and sparse fits return different splits "
+                "at seeds 0, 3, 4 (not 42) with the same objective to 4e-16 relative and the other 23 coefficients "
+                "equal to 2e-15; liblinear and saga break the tie alike on both formats",
+     r"^test_logreg_l1\[\d+-csr_(array|matrix)\]$", r"Not equal to tolerance"),
     (INTERNALS, "scikit-learn's LinearRegression(positive=True) refuses sparse X (scipy's nnls is dense); minimom "
                 "fits it (tests/linear_model/test_positive.py, against nnls)",
      r"^test_raises_value_error_if_positive_and_sparse$", r"DID NOT RAISE TypeError"),
