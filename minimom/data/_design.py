@@ -37,7 +37,7 @@ from . import _arrays, _hessian
 from ._arrays import Moments, ScoreWeights
 from ._blocks import _is_dask, _is_memmap, _release
 
-__all__ = ["Design", "DenseDesign", "MemmapDesign", "SparseDesign", "ScoreWeights", "apply_by_rows", "as_design",
+__all__ = ["Design", "DenseDesign", "MemmapDesign", "ScoreWeights", "apply_by_rows", "as_design",
            "fit_design", "ACCEPT_SPARSE", "DTYPES"]
 
 ACCEPT_SPARSE = ["csr", "csc"]  # other sparse formats are converted to CSR (a sparse copy, never dense)
@@ -250,29 +250,6 @@ class MemmapDesign(DenseDesign):
         return cls(X), y, sample_weight
 
 
-class SparseDesign(Design):
-    """scipy.sparse CSR or CSC ``X`` (float64): one block, scipy's sparse products, never densified."""
-
-    def _reduce(self, func, rows, combine=_add):
-        return tuple(func(self.X, *rows))
-
-    def moments(self, weights, targets=None, centre=True, scale=None, full=True, shift=None):
-        self.passes += 1
-        if isinstance(weights, ScoreWeights):
-            weights = weights.fn(self.X @ weights.coef + weights.offset, *weights.row_data).ravel()
-        return _arrays.sparse_moments(self.X, weights, targets, centre, scale, full)
-
-    def column_extremes(self):
-        return _arrays.column_extremes_sparse(self.X)
-
-    def matmul(self, coef, offset):
-        return np.asarray(self.X @ coef, dtype=np.float64) + offset
-
-    def _xxt(self):
-        product = self.X @ self.X.T
-        return product.toarray() if sp.issparse(product) else np.asarray(product)
-
-
 def _kind(X) -> type[Design]:
     """The one place that asks what kind of ``X`` this is."""
     if _is_dask(X):
@@ -281,7 +258,11 @@ def _kind(X) -> type[Design]:
         return DaskDesign
     if _is_memmap(X):
         return MemmapDesign
-    return SparseDesign if sp.issparse(X) else DenseDesign
+    if sp.issparse(X):
+        from ._sparse_design import SparseDesign
+
+        return SparseDesign
+    return DenseDesign
 
 
 def as_design(X, dtype=None) -> Design:
@@ -297,7 +278,7 @@ def fit_design(estimator, X, y, sample_weight=None, **kwargs) -> tuple[Design, o
     read, dask arrays where they live. ``kwargs``: ``multi_output``, ``y_numeric``.
     """
     kind = _kind(X)
-    if kind is not DenseDesign and kind is not SparseDesign:
+    if kind is not DenseDesign and not sp.issparse(X):  # memmaps and dask arrays validate themselves
         return kind.validate(estimator, X, y, sample_weight, **kwargs)
     from sklearn.utils.validation import validate_data
 

@@ -34,6 +34,7 @@ from sklearn.utils._param_validation import Interval
 from ..data._design import fit_design
 from ..optimizers._momentum import GradientDescent
 from ._base import COMMON_CONSTRAINTS, blas_threads, by_rows, linear_scores, run_minimize, set_fitted, whole_or_previous
+from ._dual import gram_solve
 from ._objectives import LinearObjective, SquaredError
 from ._positive import fit_positive
 from ._sparse_models import require_in_memory
@@ -41,7 +42,6 @@ from ._whitening import FULL_MAX_FEATURES, minimum_norm, safe_moments, whitening
 
 __all__ = ["LinearRegression", "Ridge"]
 
-_RANK_TOLERANCE = 4 * np.finfo(float).eps
 _REFINE_ABOVE = 1e-10  # refine the exact solve when eps * condition (of the scaled problem) exceeds this
 
 
@@ -59,21 +59,6 @@ def _targets(design, Y, weights, fit_intercept):
     scale = magnitude * np.sqrt(second)
     scale[~(scale > 0)] = 1.0
     return y_mean, Yc / scale, scale, second * (magnitude / scale) ** 2
-
-
-def _gram_solve(design, weights, mean, Yc, penalty):
-    """The minimum-norm solution of the weighted, penalized least squares from the n x n Gram matrix."""
-    low, high = design.column_extremes()
-    magnitude = float(max(np.max(np.abs(low)), np.max(np.abs(high)), np.max(np.abs(mean)), 0.0)) or 1.0
-    factor = 1.0 / magnitude
-    gram = design.gram(weights, mean, factor)
-    gram[np.diag_indices_from(gram)] += (factor * np.sqrt(penalty)) ** 2
-    eigenvalues, vectors = np.linalg.eigh(gram)
-    kept = eigenvalues > _RANK_TOLERANCE * len(eigenvalues) * max(eigenvalues[-1], 0.0)
-    inverse = np.where(kept, 1 / np.where(kept, eigenvalues, 1.0), 0.0)
-    root = np.sqrt(weights)[:, None]
-    dual = root * (vectors @ (inverse[:, None] * (vectors.T @ (root * Yc))))
-    return factor * design.rmatmul(factor * dual, mean)
 
 
 class _LeastSquares(MultiOutputMixin, RegressorMixin, BaseEstimator):
@@ -113,7 +98,7 @@ class _LeastSquares(MultiOutputMixin, RegressorMixin, BaseEstimator):
             weights, targets = design.compute(weights, targets)
             for alpha in np.unique(alphas):
                 columns = np.flatnonzero(alphas == alpha)
-                coef[:, columns] = _gram_solve(design, weights, x_mean, targets[:, columns], alpha / sw_sum)
+                coef[:, columns] = gram_solve(design, weights, x_mean, targets[:, columns], alpha / sw_sum)
             fit["n_iter_"] = 1
         else:
             # One pass over X for every target and every alpha: mean, second and cross moments.

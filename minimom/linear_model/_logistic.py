@@ -13,18 +13,16 @@ import numbers
 import warnings
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.special import log_softmax, softmax
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.validation import check_is_fitted
 
 from ..data._design import ScoreWeights, fit_design
 from ..optimize._minimize import minimize
 from ..optimize._result import _inf_norm
-from ._base import COMMON_CONSTRAINTS, blas_threads, by_rows, linear_scores, set_fitted, whole_or_previous
+from ._base import COMMON_CONSTRAINTS, blas_threads, set_fitted, whole_or_previous
+from ._classifier import LinearClassifierOutputs
 from ._newton import NewtonProblem, NewtonResult, first_binary, newton, use_newton
 from ._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss, _sum_zero_basis
 from ._sparse_logistic import fit_l1_logistic, is_l1, resolve_penalty
@@ -47,7 +45,7 @@ _COLLAPSED = 1e-8  # re-whiten only while the curvature is above this fraction o
 _ROUNDING_GRADIENT = 1e-10  # an internal gradient this small is at float64's resolution of this objective
 
 
-class LogisticRegression(ClassifierMixin, BaseEstimator):
+class LogisticRegression(LinearClassifierOutputs, BaseEstimator):
     """L2-penalized logistic regression, scikit-learn's objective, fitted by :func:`minimom.minimize`.
 
     Minimizes ``0.5 ||W||^2 + C * sum_i sample_weight_i * log_loss_i`` with the
@@ -285,53 +283,6 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if new.intercept_scale is not None:
             x0[new.n_coef:] = (b + (mean - objective.mean) @ W) / new.intercept_scale
         return new, x0
-
-    @by_rows
-    def decision_function(self, X):
-        """Class scores ``X @ coef_.T + intercept_``: shape (n,) for two classes, else (n, n_classes)."""
-        scores = linear_scores(self, X)
-        return scores[:, 0] if scores.shape[1] == 1 else scores
-
-    @by_rows
-    def predict(self, X):
-        """The most probable class of each sample."""
-        scores = self.decision_function(X)
-        index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
-        return self.classes_[index]
-
-    def score(self, X, y, sample_weight=None) -> float:
-        """The mean accuracy of ``predict(X)`` against ``y`` (weighted by ``sample_weight``): scikit-learn's
-        ``ClassifierMixin.score``."""
-        return super().score(X, y, sample_weight=sample_weight)
-
-    @by_rows
-    def predict_log_proba(self, X):
-        """Log-probabilities of the classes, shape (n, n_classes), computed stably."""
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return -np.logaddexp(0.0, np.column_stack([scores, -scores]))
-        return log_softmax(scores, axis=1)
-
-    @by_rows
-    def predict_proba(self, X):
-        """Probabilities of the classes, shape (n, n_classes)."""
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            scores = np.column_stack([np.zeros_like(scores), scores])
-        return softmax(scores, axis=1)
-
-    def sparsify(self):
-        """Store ``coef_`` as a scipy.sparse CSR matrix (as scikit-learn's ``sparsify``). Returns ``self``."""
-        check_is_fitted(self, msg="Estimator, %(name)s, must be fitted before sparsifying.")
-        self.coef_ = sp.csr_matrix(self.coef_)
-        return self
-
-    def densify(self):
-        """Store ``coef_`` as a dense ndarray again (as scikit-learn's ``densify``). Returns ``self``."""
-        check_is_fitted(self, msg="Estimator, %(name)s, must be fitted before densifying.")
-        if sp.issparse(self.coef_):
-            self.coef_ = self.coef_.toarray()
-        return self
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
