@@ -7,22 +7,39 @@ of rows contributes
     value = sum_i l_i,   G = sum_i x~_i r_i^T   ((d + 1) x k),
     H[j, a, l, b] = sum_i x~_ij x~_il C_i[a, b]   ((d + 1) x k x (d + 1) x k; (d + 1) x (d + 1) when k = 1).
 
-The Hessian is one more product per pair of score columns, ``X^T [diag(c) X, c, r]`` (the intercept's
-row and the gradient ride in the same product as two more columns), formed over sub-blocks of about 1 MB
-so the products stay in cache; the temporaries are a sub-block's size, never ``X``'s. Centring
+The Hessian is one more product per pair of score columns: a symmetric one, ``(sqrt(c) X)^T (sqrt(c) X)``,
+for the diagonal pairs (``c >= 0``; the intercept's row and the gradient come from ``X^T [c, r]`` beside
+it), ``X^T [diag(c) X, c]`` for the others, formed over sub-blocks of about 1 MB so the products stay in cache; the temporaries are a sub-block's size, never ``X``'s. Centring
 (``x - mean``) is a change of the parameters, ``[x - m, 1] = [x, 1] E``, applied on the client to these sums
 (:class:`minimom.linear_model._newton.NewtonProblem`), never to ``X``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import threading
 
 import numpy as np
 import scipy.sparse as sp
 
 _SUB_ROWS_BYTES = 1 << 20  # float64 bytes per sub-block: about 1 MB stays in cache for the products
 _PIN_ABOVE = 100_000  # entries of a block from which its products run with BLAS on one thread
+
+
+_here = threading.local()  # ``held``: this thread's BLAS is on one thread already (a fit pinned it)
+
+
+@contextlib.contextmanager
+def held():
+    """Within it, the calling thread's BLAS is known to run on one thread (its caller pinned it, as a fit on small
+    data does): :func:`pinned` then calls straight through instead of pinning again (two threadpoolctl calls a block)."""
+    before = getattr(_here, "held", False)
+    _here.held = True
+    try:
+        yield
+    finally:
+        _here.held = before
 
 
 @functools.cache
@@ -42,7 +59,7 @@ def pinned(func, X, *rows) -> tuple:
     threadpoolctl lets only one thread change a shared OpenBLAS pool; this one takes that role for the limit
     and for the restore only, and gives it back (as :func:`minimom.linear_model._base.blas_threads` does).
     """
-    if X.shape[0] * X.shape[1] < _PIN_ABOVE:
+    if X.shape[0] * X.shape[1] < _PIN_ABOVE or getattr(_here, "held", False):
         return func(X, *rows)
     controllers, release = _blas()
     release = release or (lambda force: None)
@@ -90,8 +107,8 @@ def _newton_part(coef, offset, row_fn, X, *row_data) -> tuple:
 
 
 def _pair(gradient, rows, c, residual, a: int) -> np.ndarray:
-    """``[x, 1]^T diag(c) [x, 1]`` over ``rows``; with ``residual``, ``[x, 1]^T r`` is added to column ``a`` of
-    ``gradient`` from the same product (one more column)."""
+    """``[x, 1]^T diag(c) [x, 1]`` over ``rows``; with ``residual`` (a diagonal pair, ``c >= 0``), ``[x, 1]^T r``
+    is added to column ``a`` of ``gradient`` in the same pass over the sub-block."""
     d = rows.shape[1]
     if sp.issparse(rows):
         weighted = rows.multiply(c[:, None]).tocsr()
@@ -100,16 +117,20 @@ def _pair(gradient, rows, c, residual, a: int) -> np.ndarray:
         sums = np.asarray(weighted.sum(axis=0)).ravel()
         if residual is not None:
             gradient[:d, a] += np.asarray(rows.T @ residual).ravel()
-    else:  # one product: rows^T [c x, c, r] = [X^T C X, X^T c, X^T r]
-        extended = np.empty((rows.shape[0], d + 1 + (residual is not None)))
+    elif residual is not None:  # a diagonal pair (c >= 0): X^T C X as (sqrt(c) x)^T (sqrt(c) x), one symmetric
+        weighted = np.sqrt(np.maximum(c, 0.0))[:, None] * rows  # product (half a general one's flops), and
+        block = weighted.T @ weighted  # X^T [c, r] in one thin product beside it
+        sides = np.empty((rows.shape[0], 2))
+        sides[:, 0], sides[:, 1] = c, residual
+        product = rows.T @ sides
+        sums = product[:, 0]
+        gradient[:d, a] += product[:, 1]
+    else:  # an off-diagonal pair: one product, rows^T [c x, c] = [X^T C X, X^T c]
+        extended = np.empty((rows.shape[0], d + 1))
         np.multiply(rows, c[:, None], out=extended[:, :d])
         extended[:, d] = c
-        if residual is not None:
-            extended[:, d + 1] = residual
         product = rows.T @ extended
         block, sums = product[:, :d], product[:, d]
-        if residual is not None:
-            gradient[:d, a] += product[:, d + 1]
     if residual is not None:
         gradient[d, a] += residual.sum()
     pair = np.empty((d + 1, d + 1))

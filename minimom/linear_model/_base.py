@@ -16,6 +16,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..data._design import ACCEPT_SPARSE, DTYPES, apply_by_rows, as_design
+from ..data._hessian import held
 from ..optimize._minimize import minimize
 
 COMMON_CONSTRAINTS = {
@@ -80,7 +81,8 @@ class _BlasPin:
                     self.limiter = _as_controller(lambda: shared.limit(limits=1))
                 self.count += 1
             try:
-                yield
+                with held():  # the passes need not pin again
+                    yield
             finally:
                 with self.lock:
                     self.count -= 1

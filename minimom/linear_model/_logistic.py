@@ -211,7 +211,8 @@ class LogisticRegression(LinearClassifierOutputs, BaseEstimator):
 
     def _newton(self, objective, white, x0, first):
         """Newton steps (:mod:`._newton`): the result, or ``(x, n_iter, history)`` to continue from if they stalled."""
-        found = newton(NewtonProblem(objective, white), x0, self.max_iter, self.tol, first)
+        problem = NewtonProblem(objective, white, quasi=not objective.design.costly_passes)
+        found = newton(problem, x0, self.max_iter, self.tol, first)
         if found.status == "stalled" and _inf_norm(found.gradient) > _ROUNDING_GRADIENT:
             return found.x, found.n_iter, found.history
         if found.status == "maxiter":
