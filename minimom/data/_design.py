@@ -193,7 +193,9 @@ class Design:
 
 
 class DenseDesign(Design):
-    """An ndarray in memory (float64 or float32), read in row-block views of about ``_arrays._BLOCK_BYTES``."""
+    """An ndarray in memory (float64 or float32), read in row-block views of about ``_block_bytes``."""
+
+    _block_bytes = 2 << 20  # a block read twice in a pass (scores, then X^T R) is still in cache the second time
 
     def _read(self, rows: slice):
         return self.X[rows]

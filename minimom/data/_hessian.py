@@ -9,8 +9,9 @@ of rows contributes
 
 The Hessian is one more product per pair of score columns: a symmetric one, ``(sqrt(c) X)^T (sqrt(c) X)``,
 for the diagonal pairs (``c >= 0``; the intercept's row and the gradient come from ``X^T [c, r]`` beside
-it), ``X^T [diag(c) X, c]`` for the others, formed over sub-blocks of about 1 MB so the products stay in cache; the temporaries are a sub-block's size, never ``X``'s. Centring
-(``x - mean``) is a change of the parameters, ``[x - m, 1] = [x, 1] E``, applied on the client to these sums
+it), ``X^T [diag(c) X, c]`` for the others, formed over sub-blocks of about 1 MB so the products stay in
+cache; the temporaries are a sub-block's size, never ``X``'s. Centring (``x - mean``) is a change of the
+parameters, ``[x - m, 1] = [x, 1] E``, applied on the client to these sums
 (:class:`minimom.linear_model._newton.NewtonProblem`), never to ``X``.
 """
 
@@ -32,8 +33,8 @@ _here = threading.local()  # ``held``: this thread's BLAS is on one thread alrea
 
 @contextlib.contextmanager
 def held():
-    """Within it, the calling thread's BLAS is known to run on one thread (its caller pinned it, as a fit on small
-    data does): :func:`pinned` then calls straight through instead of pinning again (two threadpoolctl calls a block)."""
+    """Within it, the calling thread's BLAS is known to run on one thread (its caller pinned it, as a fit on
+    small data does): :func:`pinned` calls straight through instead of pinning again (threadpoolctl calls)."""
     before = getattr(_here, "held", False)
     _here.held = True
     try:

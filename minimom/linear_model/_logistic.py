@@ -173,13 +173,20 @@ class LogisticRegression(LinearClassifierOutputs, BaseEstimator):
         rows = BinaryLogLoss(labels, weights) if binary else MultinomialLogLoss(labels, weights, basis)
         del labels
         rows.row_data = design.persist(rows.row_data)
-        # The signs 2y - 1 as targets of the moments pass give Newton's first step without a pass at zero.
-        targets = rows.row_data[0] if binary and newton_steps and previous is None and self.fit_intercept else None
+        # The signs 2y - 1 as targets of the moments pass give the value, gradient and Hessian at zero without a
+        # pass: Newton's first step, or the first-order road's first evaluation.
+        full = design.n_features <= FULL_MAX_FEATURES
+        targets = rows.row_data[0] if (binary and self.optimizer is None and full and previous is None
+                                       and self.fit_intercept) else None
         objective, white = self._whitened(design, weights, curvature, penalty, rows, basis.shape[1], targets=targets)
         x0 = warm_start_point(previous, objective, white, basis, n_classes)
+        newton_steps = newton_steps and white.P.ndim == 2 and white.prescale is None
+        first = first_binary(objective, white, hessian=newton_steps) if targets is not None else None
         start = (x0, 0, [])
-        if newton_steps and white.P.ndim == 2 and white.prescale is None:
-            start = self._newton(objective, white, x0, first_binary(objective, white) if targets is not None else None)
+        if newton_steps:
+            start = self._newton(objective, white, x0, first)
+        elif first is not None:
+            objective.at_zero = first[:2]
         if not isinstance(start, NewtonResult):
             objective, res, n_iter, history = self._minimize(objective, *start, design, penalty, rows, curvature,
                                                              white)

@@ -53,7 +53,7 @@ def use_newton(design, width: int, optimizer) -> bool:
     return optimizer is None and design.n_features <= FULL_MAX_FEATURES and size <= limit
 
 
-def first_binary(objective, white) -> tuple[float, np.ndarray, np.ndarray] | None:
+def first_binary(objective, white, hessian: bool = True) -> tuple[float, np.ndarray, np.ndarray | None] | None:
     """``(value, gradient, Hessian)`` of the binary internal objective at zero, from the moments pass (with the
     signs ``s = 2y - 1`` as targets): no pass over ``X``. ``None`` where that pass was prescaled (no Newton then).
 
@@ -69,11 +69,14 @@ def first_binary(objective, white) -> tuple[float, np.ndarray, np.ndarray] | Non
     gradient[:d] = -(objective.P.T @ moments.cross[:, 0]) * (total / 2)
     if objective.intercept_scale is not None:
         gradient[d] = -objective.intercept_scale * total * float(moments.target_mean[0]) / 2
-    hessian = np.eye(objective.size)
+    value = float(np.log(2.0) * total)
+    if not hessian:  # (``hessian=False``: the value and the gradient only)
+        return value, gradient, None
+    matrix = np.eye(objective.size)
     null = NewtonProblem._null_curvature(white, objective.size, 1)
     if null is not None:
-        hessian -= null
-    return float(np.log(2.0) * total), gradient, hessian
+        matrix -= null
+    return value, gradient, matrix
 
 
 class NewtonProblem:

@@ -172,6 +172,7 @@ class LinearObjective:
         self.n_coef = self.design.n_features * width
         self.size = self.n_coef + (width if intercept_scale is not None else 0)
         self._kept = None  # (theta, gradient) of the last forward pass
+        self.at_zero = None  # (value, gradient) at theta = 0 when known without a pass (from the moments pass)
         self._map = self._linear_map() if P.ndim == 2 else None
 
     def _linear_map(self):
@@ -211,6 +212,8 @@ class LinearObjective:
         return gradient
 
     def value_and_gradient(self, theta):
+        if self.at_zero is not None and not np.any(theta):
+            return self.at_zero[0], self.at_zero[1].copy()
         if self._map is not None:
             return self._mapped_value_and_gradient(theta)
         W, b = self.coefficients(theta)
