@@ -94,9 +94,13 @@ class Design:
         """The sorted classes of ``y`` and each row's class index."""
         from sklearn.utils.multiclass import check_classification_targets
 
-        check_classification_targets(y)
-        classes = np.unique(y)  # LabelEncoder's classes; the labels by a search, not unique's inverse (a sort:
-        return classes, np.searchsorted(classes, y)  # several n-vectors at once)
+        if isinstance(y, np.ndarray) and y.dtype.kind in "biuf":
+            classes = np.unique(y)  # once: scikit-learn's check reads it from the dtype's metadata (its own cache)
+            check_classification_targets(y.view(np.dtype(y.dtype, metadata={"unique": classes})))
+        else:
+            check_classification_targets(y)
+            classes = np.unique(y)  # LabelEncoder's classes
+        return classes, np.searchsorted(classes, y)  # the labels by a search, not unique's inverse (several n-vectors)
 
     def class_totals(self, labels, weights, n_classes: int) -> np.ndarray:
         return np.bincount(labels, weights=weights, minlength=n_classes)
