@@ -23,7 +23,7 @@ from ..optimize._minimize import minimize
 from ..optimize._result import _inf_norm
 from ._base import COMMON_CONSTRAINTS, blas_threads, set_fitted, whole_or_previous
 from ._classifier import LinearClassifierOutputs
-from ._newton import NewtonProblem, NewtonResult, first_binary, newton, use_newton
+from ._newton import NewtonProblem, NewtonResult, first_binary, newton, quasi_updates, use_newton
 from ._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss, _sum_zero_basis
 from ._sparse_logistic import fit_l1_logistic, is_l1, resolve_penalty
 from ._sparse_models import require_in_memory
@@ -218,7 +218,7 @@ class LogisticRegression(LinearClassifierOutputs, BaseEstimator):
 
     def _newton(self, objective, white, x0, first):
         """Newton steps (:mod:`._newton`): the result, or ``(x, n_iter, history)`` to continue from if they stalled."""
-        problem = NewtonProblem(objective, white, quasi=not objective.design.costly_passes)
+        problem = NewtonProblem(objective, white, quasi=quasi_updates(objective.design, objective.width))
         found = newton(problem, x0, self.max_iter, self.tol, first)
         if found.status == "stalled" and _inf_norm(found.gradient) > _ROUNDING_GRADIENT:
             return found.x, found.n_iter, found.history

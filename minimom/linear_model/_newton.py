@@ -33,6 +33,7 @@ NEWTON_IN_MEMORY = 48  # unknowns (d + 1)(K - 1) up to which Newton steps beat f
 NEWTON_OUT_OF_CORE = 400  # ... and on memmaps and dask arrays, where a pass costs more than a d x d solve
 _ARMIJO = 1e-4
 _SMALLEST_STEP = 1e-10
+_QUASI_ABOVE = 2_000_000  # n * unknowns^2 (a Hessian pass's products) above which BFGS updates may replace it
 _QUASI_SWITCH = 0.1  # a step cutting the gradient by this factor: BFGS updates of its Hessian from here (quasi=True)
 _ROUNDING = 1e-13  # a change of the loss this small (relative) is float64 rounding, not a decrease or an increase
 
@@ -43,6 +44,14 @@ class NewtonResult(NamedTuple):
     history: list
     status: str  # "converged", "maxiter" or "stalled" (the line search found no decrease)
     gradient: np.ndarray
+
+
+def quasi_updates(design, width: int) -> bool:
+    """Whether a Newton run may replace Hessian passes by BFGS updates: in memory, where a pass costs its
+    products, once the Hessian's product ``n ((d + 1) k)^2`` is large beside a loss pass's (small data: a pass
+    costs its fixed overhead, Hessian or not); never where passes are costly (memmaps, dask)."""
+    size = (design.n_features + 1) * width
+    return not design.costly_passes and design.n_rows * size * size >= _QUASI_ABOVE
 
 
 def use_newton(design, width: int, optimizer) -> bool:
@@ -125,8 +134,10 @@ class NewtonProblem:
         if k == 1:
             hessian = self.J.T @ H @ self.J
         else:
-            hessian = np.einsum("im,iajb,jn->manb", self.J, H, self.J, optimize=True)
-            hessian = hessian.reshape(gradient.size, gradient.size)
+            # J^T H J on the first and third axes: two matrix products (einsum's path search costs more here)
+            half = np.tensordot(self.J, H, axes=([0], [0]))  # (m, a, j, b)
+            hessian = np.tensordot(half, self.J, axes=([2], [0])).transpose(0, 1, 3, 2)  # (m, a, n, b)
+            hessian = np.ascontiguousarray(hessian).reshape(gradient.size, gradient.size)
         return value, gradient, hessian
 
     def system(self, hessian: np.ndarray) -> np.ndarray:
