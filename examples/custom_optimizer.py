@@ -47,7 +47,8 @@ for name, optimizer in [
     ("Momentum() auto", mm.Momentum()),
 ]:
     res = mm.minimize(quadratic, np.zeros(10), optimizer=optimizer, maxiter=3000, tol=1e-8)
-    print(f"{name:22s} iterations={res.nit:5d} {res.status:9s} max|x - solve(A, b)|={np.max(np.abs(res.x - exact)):.1e}")
+    error = np.max(np.abs(res.x - exact))
+    print(f"{name:22s} iterations={res.nit:5d} {res.status:9s} max|x - solve(A, b)|={error:.1e}")
 print("the plug-in never saw anything but flat arrays; a pytree works the same:")
 res = mm.minimize(lambda p: anp.sum((p["w"] - 1.0) ** 2) + p["b"] ** 2, {"w": np.zeros(3), "b": 2.0},
                   optimizer=RMSProp(mm.schedules.exponential_decay(0.1, 0.5, decay_steps=200)), maxiter=3000)
