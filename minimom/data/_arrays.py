@@ -69,13 +69,14 @@ def moment_part(shift, scale, full: bool, k: int, score_weights, check: bool, X,
     """One dense block's sums about ``shift``: ``(sum w, sum w x, sum w x x^T (or its diagonal), sum w x c^T,
     sum w c, min x, max x, finite)``, with ``x = (row - shift) * scale``. ``rows`` are the weights and the targets,
     or the row data of ``score_weights``."""
+    about_zero = scale is None and not np.any(shift)  # then X itself is the block: no copy
     if score_weights is not None:
         raw = _as_float(X)
         weights = score_weights.fn(raw @ score_weights.coef + score_weights.offset, *rows).ravel()
-        block, targets = np.subtract(raw, shift), None
+        block, targets = raw if about_zero else np.subtract(raw, shift), None
     else:
         weights, targets = rows[0], (rows[1] if k else None)
-        block = np.subtract(X, shift)  # a new float64 block
+        block = _as_float(X) if about_zero else np.subtract(X, shift)  # (else a new float64 block)
     finite = bool(np.isfinite(block).all()) if check else True
     low, high = _extremes(block)
     if scale is not None:
@@ -88,8 +89,7 @@ def moment_part(shift, scale, full: bool, k: int, score_weights, check: bool, X,
     elif np.all(weights == weights[0]):
         second = weights[0] * _gram(block)
     else:
-        block *= np.sqrt(weights)[:, None]
-        second = _gram(block)
+        second = _gram(block * np.sqrt(weights)[:, None])
     return np.array(weights.sum()), first, second, cross, target_sum, low, high, np.array(finite)
 
 

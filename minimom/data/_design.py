@@ -40,6 +40,8 @@ from ._blocks import _is_dask, _is_memmap, _release
 __all__ = ["Design", "DenseDesign", "MemmapDesign", "ScoreWeights", "apply_by_rows", "as_design",
            "fit_design", "ACCEPT_SPARSE", "DTYPES"]
 
+_SAMPLE_ROWS = 1024  # rows of the first block that decide whether the moments need a centre
+_NORMAL_SPREAD = 1e-250  # a variance this small may have lost its digits to underflow: centre then
 ACCEPT_SPARSE = ["csr", "csc"]  # other sparse formats are converted to CSR (a sparse copy, never dense)
 DTYPES = [np.float64, np.float32]
 
@@ -215,8 +217,22 @@ class DenseDesign(Design):
         return total
 
     def _shift(self, weights):
+        """The first block's weighted mean; zeros (no centring copy of each block) where a sample of the first
+        block's rows has every column's mean within a standard deviation of zero: the second moment about zero
+        then loses no more digits than about the mean (a constant column needs a mean of exactly zero)."""
         b = _arrays._row_blocks(self.X, self._block_bytes)[0]
-        return weights[b] @ _arrays._as_float(self._read(b)) / max(weights[b].sum(), 1e-300)
+        block = _arrays._as_float(self._read(b))
+        w = weights[b]
+        sample, ws = block[:_SAMPLE_ROWS], w[:_SAMPLE_ROWS]
+        total = float(ws.sum())
+        if total > 0:
+            with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # (then not about zero)
+                mean = ws @ sample / total
+                spread = ws @ np.square(sample - mean) / total
+                near = ((mean == 0) & (spread == 0)) | ((mean * mean <= spread) & (spread > _NORMAL_SPREAD))
+            if np.all(near):
+                return np.zeros(self.n_features)
+        return w @ block / max(w.sum(), 1e-300)
 
     def matmul(self, coef, offset):
         out = np.empty((self.n_rows, coef.shape[1]))
