@@ -5,8 +5,8 @@ For centred data (weights ``s_i`` summing to one, ``X_c = X - 1 m^T``, ``y_c = y
     P(w) = 0.5 sum_i s_i (y_c,i - x_c,i w)^2 + l1 ||w||_1 + 0.5 l2 ||w||^2,
 
 which is scikit-learn's ``1/(2 n) ||y - X w - b||^2 + alpha l1_ratio ||w||_1 + alpha (1 - l1_ratio)/2 ||w||^2``
-with ``l1 = alpha l1_ratio`` and ``l2 = alpha (1 - l1_ratio)``. ``X`` is never centred: the mean acts on
-d-vectors, so sparse ``X`` stays sparse.
+with ``l1 = alpha l1_ratio`` and ``l2 = alpha (1 - l1_ratio)``. A dense in-memory ``X`` is centred once in a
+column-major copy; any other ``X`` is never centred: the mean acts on d-vectors, so sparse ``X`` stays sparse.
 
 The solver (celer / skglm's working sets, Massias et al. 2018, Bertrand et al. 2022):
 
@@ -35,30 +35,51 @@ _GROW = 1  # a working set grows by at most this many times its support
 _CD_EPOCHS = 10  # at most, before each homotopy
 
 
-_COPY_LIMIT = 2**30  # bytes: a dense in-memory X up to this size is centred once into a column-major copy
+_COPY_LIMIT = 2**30  # bytes (as float64): a dense in-memory X up to this size is centred once into a column-major copy
+
+
+def centred_design(X, weights, fit_intercept, weighted_mean):
+    """``(X, mean, centred)``: the solver's copy of ``X`` and the weighted column means (zero without intercept).
+
+    A dense in-memory ``X`` (an ndarray, not a memmap, at most 1 GiB as float64) is copied once into a
+    column-major float64 array, its means taken from that copy (one matrix-vector product) and subtracted in
+    place, as scikit-learn's coordinate descent does: working-set columns are then contiguous and the centring
+    is paid once, for every target. Any other ``X`` (scipy.sparse as CSC, a memmap) is read as it is and
+    ``weighted_mean(weights)`` (the design's pass) gives the means, which the solver applies to d-vectors.
+    """
+    d = X.shape[1]
+    if type(X) is np.ndarray and X.ndim == 2 and X.dtype in (np.float64, np.float32) and 8 * X.size <= _COPY_LIMIT:
+        copy = np.array(X, dtype=np.float64, order="F")
+        if not fit_intercept:
+            return copy, np.zeros(d), True
+        mean = weights @ copy
+        copy -= mean
+        return copy, mean, True
+    return solver_data(X), (weighted_mean(weights) if fit_intercept else np.zeros(d)), False
+
+
+def solver_data(X):
+    """``X`` as the solver reads it: CSC for sparse input (column slices), float64 (one copy of float32 data)."""
+    if sp.issparse(X):
+        return X.tocsc().astype(np.float64, copy=False)
+    return X if X.dtype == np.float64 else X.astype(np.float64)
 
 
 @dataclasses.dataclass
 class EnetProblem:
-    """Centred least squares data: ``X`` (dense float64 or CSC), ``mean``, centred ``y``, normalized ``weights``.
-
-    A dense in-memory ``X`` (not a memmap, at most 1 GiB) is replaced by its centred column-major copy
-    ``X - 1 m^T`` (``mean`` then zero), as scikit-learn's coordinate descent does: working-set columns are
-    then contiguous and the centring is paid once, not on every Gram block.
+    """Least squares data for one target: ``X`` (dense float64 or CSC) with column means ``mean``, centred ``y``,
+    normalized ``weights``; ``centred``: ``X`` is already centred (:func:`centred_design`; ``mean`` is then zero).
     """
 
     X: object
     mean: np.ndarray
     y: np.ndarray
     weights: np.ndarray
+    centred: bool = False
 
     def __post_init__(self):
-        X = self.X
-        self.centred = False
-        if type(X) is np.ndarray and X.dtype == np.float64 and X.ndim == 2 and X.nbytes <= _COPY_LIMIT:
-            centred = np.empty(X.shape, order="F")
-            np.subtract(X, self.mean, out=centred)
-            self.X, self.mean, self.centred = centred, np.zeros_like(self.mean), True
+        if self.centred:
+            self.mean = np.zeros(self.X.shape[1])
         s = self.weights
         self.uniform = len(s) > 0 and bool(np.all(s == s[0]))
 
