@@ -101,15 +101,6 @@ class EnetProblem:
             return residual @ self.X * self.weights[0] if self.uniform else weighted @ self.X
         return np.asarray(self.X.T @ weighted).ravel() - self.mean * weighted.sum()
 
-    def gram(self, columns):
-        """``X_c[:, columns]^T diag(s) X_c[:, columns]``."""
-        if self.centred:
-            block = self.X[:, columns]
-            if self.uniform:
-                return (block.T @ block) * self.weights[0]
-            return block.T @ (block * self.weights[:, None])
-        return self.cross_gram(columns, columns)
-
     def cross_gram(self, rows, columns):
         """``X_c[:, rows]^T diag(s) X_c[:, columns]``, centred without cancellation for dense ``X``."""
         if self.centred:
@@ -273,26 +264,33 @@ def _column_square_norms(problem):
 
 
 class _GramCache:
-    """Gram matrices of working sets, each feature's column products computed once per fit."""
+    """Gram matrices of working sets, each feature's column products computed once per fit.
+
+    The products live in a square buffer that grows by doubling (positions in order of first use); a new
+    working set adds its new features' rows against every cached feature in one product.
+    """
 
     def __init__(self, problem):
         self.problem = problem
         self.features = np.zeros(0, dtype=np.intp)
         self.position = np.full(problem.X.shape[1], -1, dtype=np.intp)
-        self.matrix = np.zeros((0, 0))
+        self.buffer = np.zeros((0, 0))
 
     def get(self, columns):
         new = columns[self.position[columns] < 0]
         if len(new):
-            known = self.features
-            m = len(known)
-            cross = self.problem.cross_gram(new, known) if m else np.zeros((len(new), 0))
-            matrix = np.empty((m + len(new),) * 2)
-            matrix[:m, :m] = self.matrix
-            matrix[m:, :m] = cross
-            matrix[:m, m:] = cross.T
-            matrix[m:, m:] = self.problem.gram(new)
-            self.features, self.matrix = np.concatenate([known, new]), matrix
-            self.position[new] = np.arange(m, m + len(new))
+            m, total = len(self.features), len(self.features) + len(new)
+            if total > len(self.buffer):
+                bigger = np.empty((max(total, min(2 * len(self.buffer), self.problem.X.shape[1])),) * 2)
+                bigger[:m, :m] = self.buffer[:m, :m]
+                self.buffer = bigger
+            self.features = np.concatenate([self.features, new])
+            block = self.problem.cross_gram(new, self.features)  # (new, known + new)
+            square = block[:, m:]
+            square += square.T  # exactly symmetric, as the Cholesky factors read one triangle
+            square *= 0.5
+            self.buffer[m:total, :total] = block
+            self.buffer[:m, m:total] = block[:, :m].T
+            self.position[new] = np.arange(m, total)
         index = self.position[columns]
-        return self.matrix[np.ix_(index, index)]
+        return self.buffer.take(index, axis=0).take(index, axis=1)
