@@ -33,6 +33,10 @@ _MIN_WORKING_SET = 10
 _FIRST_SCALE = 1.0  # the first working set: max(10, sqrt(d)) features, its Gram about one pass over X
 _GROW = 1  # a working set grows by at most this many times its support
 _CD_EPOCHS = 10  # at most, before each homotopy
+_USE_HINT = True
+_HINT_RATIO = 10
+_DOUBLE = 2
+_TRACE = False
 
 
 _COPY_LIMIT = 2**30  # bytes (as float64): a dense in-memory X up to this size is centred once into a column-major copy
@@ -172,6 +176,8 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
     ws_size, n_iter = 0, 0
     first_size = max(_MIN_WORKING_SET, int(_FIRST_SCALE * np.sqrt(d)))  # Gram ~ one pass over X
     gram_cache = _GramCache(problem)
+    hint = (np.zeros(0, dtype=np.intp), None)  # the last homotopy's active features and their Cholesky factor
+    local = np.full(d, -1, dtype=np.intp)
     while True:
         residual = problem.residual(w)
         gradient = problem.gradient(residual)
@@ -183,8 +189,10 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
         if n_iter >= max_iter:
             return w, gap, max(n_iter, 1), False
         support_size = int(np.count_nonzero(w))
-        ws_size = min(d, max(first_size, 2 * support_size, ws_size if entering == 0 else 0,
+        ws_size = min(d, max(first_size, _DOUBLE * support_size, ws_size if entering == 0 else 0,
                              support_size + min(entering, max(int(_GROW * support_size), _MIN_WORKING_SET))))
+        if _TRACE:
+            print("round", support_size, entering, ws_size)
         if ws_size <= support_size and ws_size < d:
             ws_size = min(d, 2 * ws_size)
         if ws_size < d:
@@ -206,11 +214,17 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
             H = G + l2 * np.eye(len(columns)) if l2 else G
             start = w_ws.copy()
             _cd_warm_start(H, c, start, l1, positive_mask[columns])
-            found = _homotopy.solve(H, c, l1, positive, start)
+            local[:] = -1
+            local[columns] = np.arange(len(columns))
+            order = local[hint[0]]
+            found = _homotopy.solve(H, c, l1, positive, start,
+                                    hint=(order, hint[1]) if _USE_HINT and _HINT_RATIO * entering <= support_size
+                                    and np.all(order >= 0) else None)
             if found is None and np.any(start):
                 found = _homotopy.solve(H, c, l1, positive)
         if found is not None:  # exact on the working set
             w_ws, epochs = found[0], 1
+            hint = (columns[found[2][0]], found[2][1])
         else:
             w_ws, epochs, _ = _quadratic_cd.solve(G, c, w_ws.copy(), np.full(len(columns), l1), l2,
                                                    positive_mask[columns], inner_tol, max_iter - n_iter)
