@@ -35,8 +35,6 @@ _GROW = 1  # a working set grows by at most this many times its support
 _CD_EPOCHS = 10  # at most, before each homotopy
 _USE_HINT = True
 _HINT_RATIO = 10
-_DOUBLE = 2
-_TRACE = False
 
 
 _COPY_LIMIT = 2**30  # bytes (as float64): a dense in-memory X up to this size is centred once into a column-major copy
@@ -189,10 +187,8 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
         if n_iter >= max_iter:
             return w, gap, max(n_iter, 1), False
         support_size = int(np.count_nonzero(w))
-        ws_size = min(d, max(first_size, _DOUBLE * support_size, ws_size if entering == 0 else 0,
+        ws_size = min(d, max(first_size, 2 * support_size, ws_size if entering == 0 else 0,
                              support_size + min(entering, max(int(_GROW * support_size), _MIN_WORKING_SET))))
-        if _TRACE:
-            print("round", support_size, entering, ws_size)
         if ws_size <= support_size and ws_size < d:
             ws_size = min(d, 2 * ws_size)
         if ws_size < d:
@@ -238,14 +234,9 @@ def _cd_warm_start(H, c, w, l1, positive):
 
     They bring the support close to the subproblem's, for little: the homotopy that follows then has few events.
     """
-    q, l1_vector, diag = c - H @ w, np.full(len(c), l1), H.diagonal()
-    support = w != 0
-    for epoch in range(_CD_EPOCHS):
-        _quadratic_cd.soft_threshold_epochs(H, q, w, l1_vector, diag, positive, 1)
-        now = w != 0
-        if epoch and np.array_equal(now, support):
-            return
-        support = now
+    q = c - H @ w
+    _quadratic_cd.soft_threshold_epochs(H, q, w, np.full(len(c), l1), H.diagonal(), positive, _CD_EPOCHS,
+                                        until_stable=True)
 
 
 def _exact_everywhere(xta, w, l1, positive, floor=0.0) -> bool:
