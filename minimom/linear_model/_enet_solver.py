@@ -15,7 +15,7 @@ The solver (celer / skglm's working sets, Massias et al. 2018, Bertrand et al. 2
 3. its Gram matrix ``G = X_ws,c^T diag(s) X_ws,c`` is formed once (each feature's column products once per
    fit) and the subproblem solved there exactly: a few coordinate-descent epochs bring the support close,
    then the homotopy of :mod:`._homotopy` (warm-started, one Cholesky update per event) ends at the exact
-   solution; :mod:`._quadratic_cd` (coordinate descent and active-set Newton steps) is the fallback and
+   solution (when few features enter, it starts from the previous working set's final Cholesky factor); :mod:`._quadratic_cd` (coordinate descent and active-set Newton steps) is the fallback and
    the solver when ``l1 = 0`` (``positive=True`` without L1);
 4. repeat until the gap is ``<= tol * sum_i s_i y_c,i^2`` (scikit-learn's own test, in its scale).
 """
@@ -33,8 +33,7 @@ _MIN_WORKING_SET = 10
 _FIRST_SCALE = 1.0  # the first working set: max(10, sqrt(d)) features, its Gram about one pass over X
 _GROW = 1  # a working set grows by at most this many times its support
 _CD_EPOCHS = 10  # at most, before each homotopy
-_USE_HINT = True
-_HINT_RATIO = 10
+_HINT_RATIO = 10  # the previous factor is carried over when at most support / this many features enter
 
 
 _COPY_LIMIT = 2**30  # bytes (as float64): a dense in-memory X up to this size is centred once into a column-major copy
@@ -210,12 +209,8 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
             H = G + l2 * np.eye(len(columns)) if l2 else G
             start = w_ws.copy()
             _cd_warm_start(H, c, start, l1, positive_mask[columns])
-            local[:] = -1
-            local[columns] = np.arange(len(columns))
-            order = local[hint[0]]
-            found = _homotopy.solve(H, c, l1, positive, start,
-                                    hint=(order, hint[1]) if _USE_HINT and _HINT_RATIO * entering <= support_size
-                                    and np.all(order >= 0) else None)
+            carried = _HINT_RATIO * entering <= support_size
+            found = _homotopy.solve(H, c, l1, positive, start, hint=_local_hint(hint, columns, local) if carried else None)
             if found is None and np.any(start):
                 found = _homotopy.solve(H, c, l1, positive)
         if found is not None:  # exact on the working set
@@ -227,6 +222,14 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
         n_iter += epochs
         w[:] = 0.0
         w[columns] = w_ws
+
+
+def _local_hint(hint, columns, local):
+    """The carried ``(features, factor)`` in the working set's coordinates, or None when one is not in it."""
+    local[:] = -1
+    local[columns] = np.arange(len(columns))
+    order = local[hint[0]]
+    return (order, hint[1]) if np.all(order >= 0) else None
 
 
 def _cd_warm_start(H, c, w, l1, positive):
