@@ -15,8 +15,9 @@ The solver (celer / skglm's working sets, Massias et al. 2018, Bertrand et al. 2
 3. its Gram matrix ``G = X_ws,c^T diag(s) X_ws,c`` is formed once (each feature's column products once per
    fit) and the subproblem solved there exactly: a few coordinate-descent epochs bring the support close,
    then the homotopy of :mod:`._homotopy` (warm-started, one Cholesky update per event) ends at the exact
-   solution (when few features enter, it starts from the previous working set's final Cholesky factor); :mod:`._quadratic_cd` (coordinate descent and active-set Newton steps) is the fallback and
-   the solver when ``l1 = 0`` (``positive=True`` without L1);
+   solution (when few features enter, from the previous working set's final Cholesky factor);
+   :mod:`._quadratic_cd` (coordinate descent and active-set Newton steps) is the fallback and the solver
+   when ``l1 = 0`` (``positive=True`` without L1);
 4. repeat until the gap is ``<= tol * sum_i s_i y_c,i^2`` (scikit-learn's own test, in its scale).
 """
 
@@ -209,8 +210,8 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
             H = G + l2 * np.eye(len(columns)) if l2 else G
             start = w_ws.copy()
             _cd_warm_start(H, c, start, l1, positive_mask[columns])
-            carried = _HINT_RATIO * entering <= support_size
-            found = _homotopy.solve(H, c, l1, positive, start, hint=_local_hint(hint, columns, local) if carried else None)
+            carried = _local_hint(hint, columns, local) if _HINT_RATIO * entering <= support_size else None
+            found = _homotopy.solve(H, c, l1, positive, start, hint=carried)
             if found is None and np.any(start):
                 found = _homotopy.solve(H, c, l1, positive)
         if found is not None:  # exact on the working set
