@@ -199,6 +199,7 @@ class _CompositeRun(_Run):
                 point = new_state.point
                 diff = point - y
                 self.nfev += 1
+                self.value_only += 1
                 value = float(np.reshape(self.flat_fun(point, *args), ()))
                 bound = smooth + float(grad @ diff) + 0.5 * lipschitz * float(diff @ diff)
                 if value <= bound:
