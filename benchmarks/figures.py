@@ -16,6 +16,17 @@ from matplotlib.ticker import NullFormatter, ScalarFormatter
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _finish(fig, ax, path: Path, xlabel: str, ylabel: str, title: str) -> None:
+    """Labels, a light grid and the legend, then the file."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=7.5)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+
+
 def quadratics(rows, path: Path) -> None:
     """Section a: iterations to relative error 1e-8 against the condition number."""
     fig = Figure(figsize=(6.5, 3.8))
@@ -28,13 +39,8 @@ def quadratics(rows, path: Path) -> None:
                               ("theory_bound", "heavy ball's bound sqrt(kappa) ln(1e8)", "--")]:
         points = [(k, row[key]) for k, row in zip(kappa, rows) if row[key] is not None]
         ax.loglog(*zip(*points), style, label=label, markersize=4)
-    ax.set_xlabel("condition number kappa (d = 200)")
-    ax.set_ylabel("iterations to relative error 1e-8")
-    ax.set_title("Quadratics (section a)", fontsize=10)
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=7.5)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
+    _finish(fig, ax, path, "condition number kappa (d = 200)", "iterations to relative error 1e-8",
+            "Quadratics (section a)")
 
 
 def user_losses(rows, path: Path) -> None:
@@ -50,13 +56,8 @@ def user_losses(rows, path: Path) -> None:
     ax.yaxis.set_major_formatter(ScalarFormatter())
     ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks([0.5, 0.7, 1, 1.5, 2, 3, 5, 8])
-    ax.set_xlabel("problem (sorted by ratio)")
-    ax.set_ylabel("time minimom / time L-BFGS-B")
-    ax.set_title("User losses: Moré-Garbow-Hillstrom + logistic (section f)", fontsize=10)
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=7.5)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
+    _finish(fig, ax, path, "problem (sorted by ratio)", "time minimom / time L-BFGS-B",
+            "User losses: Moré-Garbow-Hillstrom + logistic (section f)")
 
 
 def estimators(rows, path: Path) -> None:

@@ -30,7 +30,7 @@ EXIT_IO_ERROR = 74  # sysexits' EX_IOERR: the table could not be written (a full
 
 DATASETS = {  # scikit-learn's bundled datasets, and the models compared on each
     "diabetes": ("LinearRegression", "Ridge", "Lasso", "ElasticNet"),
-    "linnerud": ("Ridge",),
+    "linnerud": ("LinearRegression", "Ridge", "Lasso", "ElasticNet"),  # three targets: 2-D y
     "breast_cancer": ("LogisticRegression",),
     "iris": ("LogisticRegression",),
     "wine": ("LogisticRegression",),

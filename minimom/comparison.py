@@ -9,9 +9,10 @@ import time
 import warnings
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import logsumexp
 from sklearn import linear_model as sk
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
 from threadpoolctl import threadpool_limits  # a scikit-learn dependency
@@ -105,7 +106,8 @@ def reference_for(estimator):
     raise TypeError(f"compare() knows minimom's {', '.join(MODELS)}, got {estimator!r}.")
 
 
-def compare(estimator, X, y, *, reference=None, sample_weight=None, tolerance: float = DEFAULT_TOLERANCE,
+def compare(estimator: BaseEstimator, X: ArrayLike, y: ArrayLike, *, reference: BaseEstimator | None = None,
+            sample_weight: ArrayLike | None = None, tolerance: float = DEFAULT_TOLERANCE,
             dataset: str = "data", blas_threads: int | None = 1) -> ComparisonReport:
     """Fit ``estimator`` and its scikit-learn counterpart on ``(X, y)`` and compare the solutions.
 

@@ -29,6 +29,25 @@ def rng():
     return np.random.default_rng(0)
 
 
+@pytest.fixture
+def one_blas_thread():
+    """BLAS on one thread: scikit-learn's tight references make many small BLAS calls, and threads only slow
+    them on a shared machine. Modules use it with ``pytestmark = pytest.mark.usefixtures("one_blas_thread")``."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+def load_standardized(name):
+    """One of scikit-learn's bundled datasets, its columns standardized."""
+    from sklearn import datasets
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = getattr(datasets, f"load_{name}")(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
 _SUITES = {
     "sklearn_suite": "scikit-learn's own tests with minimom's estimators: run with -m sklearn_suite",
     "scipy_suite": "scipy's own minimize tests with mm.scipy_method: run with -m scipy_suite",

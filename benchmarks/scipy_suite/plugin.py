@@ -17,6 +17,7 @@ import json
 import sys
 
 import pytest
+from suite_tools import failure_message
 
 SWAPPED = "l-bfgs-b"
 calls = {"swapped": 0}
@@ -63,25 +64,16 @@ def pytest_runtest_protocol(item, nextitem):
     entry["exercised"] = calls["swapped"] > before
 
 
-def _message(report) -> str:
-    longrepr = report.longrepr
-    if isinstance(longrepr, tuple):
-        return str(longrepr[2])
-    crash = getattr(longrepr, "reprcrash", None)
-    if crash is not None:
-        return crash.message
-    return str(longrepr).strip().splitlines()[-1] if longrepr else ""
-
-
 def pytest_runtest_logreport(report):
     entry = _results.setdefault(report.nodeid, {"outcome": "passed", "message": ""})
     if entry["outcome"] == "failed":
         return
     xfail = hasattr(report, "wasxfail")
     if report.failed:
-        entry.update(outcome="failed", message=_message(report))
+        entry.update(outcome="failed", message=failure_message(report))
     elif report.skipped:
-        entry.update(outcome="xfailed" if xfail else "skipped", message=report.wasxfail if xfail else _message(report))
+        entry.update(outcome="xfailed" if xfail else "skipped",
+                     message=report.wasxfail if xfail else failure_message(report))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

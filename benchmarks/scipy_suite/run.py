@@ -13,15 +13,15 @@ when one is.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # makes `scipy_suite` importable; minimom comes from PYTHONPATH or the install
+
+import suite_tools  # noqa: E402  (benchmarks/suite_tools.py)
 
 FILES = ("test_optimize.py", "test_lbfgsb_hessinv.py", "test__basinhopping.py")
 
@@ -53,38 +53,6 @@ SUBSET = {
 }
 
 
-def _scipy_tests() -> Path:
-    import scipy
-
-    folder = Path(scipy.__file__).parent / "optimize" / "tests"
-    if not (folder / FILES[0]).exists():
-        raise SystemExit(f"scipy {scipy.__version__} at {folder.parent.parent} ships without its tests; "
-                         "install a wheel that has them (the PyPI wheels do).")
-    return folder
-
-
-def _targets(folder: Path, subset: bool) -> list[str]:
-    if not subset:
-        return [str(folder / name) for name in FILES]
-    return [f"{folder / name}::{test}" if test else str(folder / name) for name, tests in SUBSET.items()
-            for test in tests]
-
-
-def _provenance() -> dict:
-    import scipy
-
-    import minimom
-
-    where = Path(minimom.__file__).resolve().parent.parent
-    try:
-        commit = subprocess.run(["git", "-C", str(where), "log", "-1", "--format=%h"], capture_output=True,
-                                text=True, timeout=10).stdout.strip()
-    except OSError:
-        commit = ""
-    return {"minimom": str(where), "commit": commit, "scipy": scipy.__version__,
-            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     pytest_args = argv[argv.index("--") + 1:] if "--" in argv else []
@@ -97,11 +65,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from scipy_suite import plugin, rules
 
-    folder = _scipy_tests()
+    folder = suite_tools.shipped_tests("scipy", "optimize/tests", FILES[0])
     pytest.main(["-p", "scipy_suite.plugin", "-p", "no:cacheprovider", "-q", "--disable-warnings", "--no-header",
                  "--tb=no", "-rN", "--rootdir", str(folder.parent.parent), "-c", os.devnull,
-                 *_targets(folder, args.subset), *pytest_args])
-    rows, provenance = rules.classified(plugin._results), _provenance()
+                 *suite_tools.targets(folder, FILES, SUBSET, args.subset), *pytest_args])
+    rows, provenance = rules.classified(plugin._results), suite_tools.provenance("scipy")
     print(f"minimom from {provenance['minimom']} ({provenance['commit']}), scipy {provenance['scipy']}")
     if args.json:
         Path(args.json).write_text(json.dumps({"provenance": provenance, "rows": rows}, indent=1))

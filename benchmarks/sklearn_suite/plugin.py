@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from suite_tools import failure_message
 
 from . import adapters, rules
 
@@ -48,16 +49,6 @@ def pytest_runtest_protocol(item, nextitem):
     entry["exercised"] = adapters.calls["fit"] > before
 
 
-def _message(report) -> str:
-    longrepr = report.longrepr
-    if isinstance(longrepr, tuple):  # a skip: (path, line, reason)
-        return str(longrepr[2])
-    crash = getattr(longrepr, "reprcrash", None)
-    if crash is not None:
-        return crash.message
-    return str(longrepr).strip().splitlines()[-1] if longrepr else ""
-
-
 def pytest_runtest_logreport(report):
     entry = _results.setdefault(report.nodeid, {"outcome": "passed", "message": ""})
     entry["seconds"] = round(entry.get("seconds", 0.0) + report.duration, 3)
@@ -65,16 +56,17 @@ def pytest_runtest_logreport(report):
         return  # the first failure (setup or call) tells; teardown adds nothing
     xfail = hasattr(report, "wasxfail")
     if report.failed:
-        entry.update(outcome="failed", message=_message(report))
+        entry.update(outcome="failed", message=failure_message(report))
     elif report.skipped:
-        entry.update(outcome="xfailed" if xfail else "skipped", message=report.wasxfail if xfail else _message(report))
+        entry.update(outcome="xfailed" if xfail else "skipped",
+                     message=report.wasxfail if xfail else failure_message(report))
     elif report.when == "call" and xfail:
         entry.update(outcome="xpassed", message=report.wasxfail)
 
 
 def pytest_collectreport(report):
     if report.failed:
-        _results[report.nodeid] = {"outcome": "failed", "message": _message(report), "exercised": False}
+        _results[report.nodeid] = {"outcome": "failed", "message": failure_message(report), "exercised": False}
 
 
 def classified() -> list[dict]:

@@ -16,10 +16,8 @@ gap, 1 when one is.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import subprocess
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -28,6 +26,8 @@ from pathlib import Path
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # makes `sklearn_suite` importable; minimom comes from PYTHONPATH or the install
+
+import suite_tools  # noqa: E402  (benchmarks/suite_tools.py)
 
 FILES = ("test_logistic.py", "test_ridge.py", "test_base.py", "test_common.py", "test_coordinate_descent.py")
 
@@ -77,53 +77,18 @@ SUBSET = {
 _DETAILED = 10  # real-gap groups up to this size show each failure's message in the triage
 
 
-def _sklearn_tests() -> Path:
-    import sklearn
-
-    folder = Path(sklearn.__file__).parent / "linear_model" / "tests"
-    if not (folder / FILES[0]).exists():
-        raise SystemExit(f"scikit-learn {sklearn.__version__} at {folder.parent.parent} ships without its tests; "
-                         "install a wheel that has them (the PyPI wheels do).")
-    return folder
-
-
-def _targets(folder: Path, subset: bool) -> list[str]:
-    if not subset:
-        return [str(folder / name) for name in FILES]
-    return [f"{folder / name}::{test}" if test else str(folder / name) for name, tests in SUBSET.items()
-            for test in tests]
-
-
-def _provenance() -> dict:
-    import sklearn
-
-    import minimom
-
-    where = Path(minimom.__file__).resolve().parent.parent
-    try:
-        commit = subprocess.run(["git", "-C", str(where), "log", "-1", "--format=%h %s"], capture_output=True,
-                                text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(where), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-        commit += " + uncommitted changes" if dirty else ""
-    except OSError:
-        commit = ""
-    return {"minimom": str(where), "commit": commit, "sklearn": sklearn.__version__,
-            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
-
-
 def run(subset: bool = False, pytest_args: list[str] = ()) -> tuple[list[dict], dict]:
     """Run the tests in this process; return the classified rows and where minimom came from."""
     import pytest
 
     from sklearn_suite import plugin
 
-    folder = _sklearn_tests()
+    folder = suite_tools.shipped_tests("sklearn", "linear_model/tests", FILES[0])
     args = ["-p", "sklearn_suite.plugin", "-p", "no:cacheprovider", "-q", "--disable-warnings", "--no-header",
             "--tb=no", "-rN", "--rootdir", str(folder.parent.parent), "-c", os.devnull,
-            *_targets(folder, subset), *pytest_args]
+            *suite_tools.targets(folder, FILES, SUBSET, subset), *pytest_args]
     pytest.main(args)
-    return plugin.classified(), _provenance()
+    return plugin.classified(), suite_tools.provenance("sklearn")
 
 
 def markdown(rows: list[dict], provenance: dict, subset: bool, baseline: dict | None = None) -> str:

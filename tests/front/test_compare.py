@@ -37,7 +37,7 @@ def test_compare_command_json_rows_match_independent_sklearn_fits():
     rows = json.loads(done.stdout)
     assert {(r["dataset"], r["model"]) for r in rows} == {
         ("diabetes", "LinearRegression"), ("diabetes", "Ridge"), ("diabetes", "Lasso"), ("diabetes", "ElasticNet"),
-        ("linnerud", "Ridge"),
+        ("linnerud", "LinearRegression"), ("linnerud", "Ridge"), ("linnerud", "Lasso"), ("linnerud", "ElasticNet"),
         ("breast_cancer", "LogisticRegression"), ("iris", "LogisticRegression"), ("wine", "LogisticRegression"),
         ("digits", "LogisticRegression")}
     for row in rows:
@@ -128,3 +128,13 @@ def test_compare_l1_logistic_uses_saga_and_the_l1_objective():
     scores = X @ ref.coef_.T + ref.intercept_
     data = np.sum(np.log(np.exp(scores).sum(axis=1)) - scores[np.arange(len(y)), y])
     assert report.objective_reference == pytest.approx(np.abs(ref.coef_).sum() + 0.5 * data, rel=1e-9)
+
+
+@pytest.mark.parametrize("model", ["Lasso", "ElasticNet", "LinearRegression"])
+def test_compare_on_three_targets(model):
+    X, Y, ref = independent_reference("linnerud", model)
+    report = mm.compare({"Lasso": mm.Lasso, "ElasticNet": mm.ElasticNet,
+                         "LinearRegression": mm.LinearRegression}[model](), X, Y, dataset="linnerud")
+    assert ref.coef_.shape == (3, 3)
+    assert report.agrees and report.max_abs_diff <= 1e-6
+    assert report.score_reference == pytest.approx(ref.score(X, Y), abs=1e-12)

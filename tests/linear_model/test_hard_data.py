@@ -11,14 +11,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 import minimom as mm
 
-
-@pytest.fixture(autouse=True)
-def one_blas_thread():
-    # scikit-learn's tight references make many small BLAS calls: threads only slow them on a shared machine.
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 def relative_difference(coef, intercept, ref_coef, ref_intercept):

@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+from conftest import load_standardized as load
 from sklearn import datasets
 from sklearn import linear_model as sk
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -14,20 +15,7 @@ from sklearn.preprocessing import StandardScaler
 import minimom as mm
 
 TIGHT = 1e-6
-
-
-@pytest.fixture(autouse=True)
-def one_blas_thread():
-    # scikit-learn's tight references make many small BLAS calls: threads only slow them on a shared machine.
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
-
-
-def load(name):
-    X, y = getattr(datasets, f"load_{name}")(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 def tight_logistic(**kwargs):

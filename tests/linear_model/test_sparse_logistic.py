@@ -5,27 +5,14 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn import datasets
+from conftest import load_standardized as load
 from sklearn import linear_model as sk
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import StandardScaler
 
 import minimom as mm
 
 TIGHT = 1e-6
-
-
-@pytest.fixture(autouse=True)
-def one_blas_thread():
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
-
-
-def load(name):
-    X, y = getattr(datasets, f"load_{name}")(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 def saga(**kwargs):
