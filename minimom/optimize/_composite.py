@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..optimizers._projected import ReducedMemory, arc_point, pseudo_gradient
+from ..optimizers._projected import ReducedMemory, arc_point, box_slopes, pseudo_gradient
 from ..optimizers._proximal import ProximalMomentum
 from ._checks import _checked_update
 from ._linesearch import _C1, _curvature_constant, _relative_ftol
@@ -81,16 +81,24 @@ class _CompositeRun(_Run):
         l1 = l1 if l1 is not None and np.any(l1) else None
         l2 = l2 if np.any(l2) else None
         lo, hi = composite.lo, composite.hi
+        box = composite.penalty is None and lo is not None  # bounds alone: slopes, gaps and residual in one pass
         memory = ReducedMemory(m, self.x.size)
         self.state = _QuasiNewtonState(None, None, memory)  # scipy_method's hess_inv reads the pairs from it
         smooth_grad = self.grad if l2 is None else self.grad + l2 * self.x  # f + l2 x^2 / 2 is the smooth part
+        slopes = box_slopes(self.x, self.grad, lo, hi) if box else None
         while self.nit < self.maxiter:
-            pg = pseudo_gradient(self.x, smooth_grad, l1, lo, hi)
+            x = self.x
+            if box:
+                pg = slopes.pg
+                edge = (x <= lo) | (x >= hi)
+            else:
+                pg = pseudo_gradient(x, smooth_grad, l1, lo, hi)
+                edge = _edge(x, l1, lo, hi)
             free = pg != 0
-            edge = _edge(self.x, l1, lo, hi)
             found = None
             for _attempt in (0, 1):  # the quasi-Newton step; then, if it finds no decrease, steepest descent
-                near, landing = _near_kinks(self.x, pg, l1, lo, hi, memory)
+                near, landing = (_near_bounds(x, slopes, free, lo, hi, memory) if box
+                                 else _near_kinks(x, pg, l1, lo, hi, memory))
                 solved = free if landing is None else free & ~near
                 d = memory.direction(pg, None if solved.all() else solved)
                 if landing is not None:  # what a Cauchy step would carry onto its bound or zero lands there
@@ -98,12 +106,14 @@ class _CompositeRun(_Run):
                 # Inside its orthant and box a coordinate moves as the metric says; one at zero or at a bound
                 # must move the way -pg points, into the piece where F is smooth (OWL-QN's alignment).
                 d[(d * pg > 0) & edge] = 0.0
-                if not float(pg @ d) < 0:
+                slope = float(pg.dot(d))
+                if not slope < 0:
                     d[d * pg >= 0] = 0.0
-                if not float(pg @ d) < 0:
-                    memory.clear()
-                    continue
-                found = self._arc_search(pg, d, l1, l2, lo, hi)
+                    slope = float(pg.dot(d))
+                    if not slope < 0:
+                        memory.clear()
+                        continue
+                found = self._arc_search(pg, d, slope, l1, l2, lo, hi)
                 if found is not None or memory.count == 0:
                     break
                 memory.clear()
@@ -111,14 +121,19 @@ class _CompositeRun(_Run):
                 return "no_decrease"
             if isinstance(found, str):
                 return found
-            x, smooth, grad = found
+            x, smooth, grad, s = found
             new_grad = grad if l2 is None else grad + l2 * x
-            s, y = x - self.x, new_grad - smooth_grad
-            sy, yy = float(s @ y), float(y @ y)
+            y = new_grad - smooth_grad
+            sy, yy = float(s.dot(y)), float(y.dot(y))
             if sy > 2.2e-16 * yy and yy > 0:  # curvature along the step (L-BFGS-B's test): a pair the metric can use
                 memory.add(s, y, sy, yy)
             previous = self.loss
-            status = self._take(x, smooth, grad)
+            if box:  # no penalty: F is f, and the residual comes with the next step's slopes
+                slopes = box_slopes(x, grad, lo, hi)
+                self.smooth = smooth
+                status = self._accept(x, smooth, grad, slopes.residual)
+            else:
+                status = self._take(x, smooth, grad)
             smooth_grad = new_grad
             if status is not None:
                 return status
@@ -126,8 +141,9 @@ class _CompositeRun(_Run):
                 return "ftol"
         return "maxiter"
 
-    def _arc_search(self, pg, d, l1, l2, lo, hi):
-        """Backtrack along ``P(x + t d)`` from ``t = 1``: ``(x, f, g)`` of an accepted point, a status, or None.
+    def _arc_search(self, pg, d, slope, l1, l2, lo, hi):
+        """Backtrack along ``P(x + t d)`` from ``t = 1`` (``slope = pg.d``): ``(x, f, g, x - x_k)`` of an
+        accepted point, a status, or None.
 
         A point is accepted by Armijo's test, or, when its value is within rounding of ``F(x)`` (where
         values cannot tell a decrease), by its slope: unless the slope along the move has turned
@@ -139,10 +155,11 @@ class _CompositeRun(_Run):
             orthant = np.where(x != 0, np.sign(x), np.sign(-pg))
             if np.ndim(l1):
                 orthant[l1 == 0] = 0.0
-        t, slope, roundoff = 1.0, float(pg @ d), _ROUNDOFF * abs(loss)
+        t, roundoff = 1.0, _ROUNDOFF * abs(loss)
         for _ in range(_MAX_TRIALS):
             trial = arc_point(x, d, t, orthant, lo, hi)
-            if (trial == x).all():
+            move = trial - x
+            if not move.any():
                 return None
             smooth, grad = self._evaluate(trial)
             smooth = float(smooth)
@@ -152,17 +169,16 @@ class _CompositeRun(_Run):
             if not (math.isfinite(value) and np.isfinite(grad).all()):
                 t *= 0.1
                 continue
-            move = trial - x
-            start_slope = float(pg @ move)  # the slope of F along the move, at x and at the trial point
+            start_slope = float(pg.dot(move))  # the slope of F along the move, at x and at the trial point
             if abs(value - loss) <= roundoff:
                 end_slope = float((grad if l2 is None else grad + l2 * trial) @ move)
                 end_slope += 0.0 if l1 is None else float((l1 * orthant) @ move)
                 if end_slope <= -0.8 * start_slope:
-                    return trial, smooth, grad
+                    return trial, smooth, grad, move
                 t *= min(max(start_slope / (start_slope - end_slope), 0.01), 0.9)  # the slopes' secant
                 continue
             if value <= loss + _C1 * start_slope:
-                return trial, smooth, grad
+                return trial, smooth, grad, move
             change = value - loss - slope * t  # the quadratic's curvature term along the (linear) arc
             t_next = -slope * t * t / (2.0 * change) if change > 0 else 0.5 * t
             t = min(max(t_next, 0.1 * t), 0.5 * t)
@@ -183,6 +199,7 @@ class _CompositeRun(_Run):
                 point = new_state.point
                 diff = point - y
                 self.nfev += 1
+                self.value_only += 1
                 value = float(np.reshape(self.flat_fun(point, *args), ()))
                 bound = smooth + float(grad @ diff) + 0.5 * lipschitz * float(diff @ diff)
                 if value <= bound:
@@ -284,6 +301,18 @@ def _near_kinks(x, pg, l1, lo, hi, memory):
     if not near.any():
         return near, None
     return near, np.where(near_down, down - x, np.where(near_up, up - x, 0.0))
+
+
+def _near_bounds(x, slopes, free, lo, hi, memory):
+    """``_near_kinks`` for bounds alone, from the point's slopes: the free coordinates whose gap to the bound
+    downhill is within the scaled gradient step ``|pg| / theta``, and the move onto that bound."""
+    if not _LANDING or memory.count == 0:
+        return None, None
+    near = slopes.gap <= slopes.size * (1.0 / memory.theta)
+    near &= free
+    if not near.any():
+        return None, None
+    return near, np.where(slopes.down, lo - x, hi - x)
 
 
 def _edge(x, l1, lo, hi):

@@ -72,8 +72,9 @@ def minimize(fun: Callable[..., Any], x0: Any, args: tuple = (), *, optimizer: A
     Returns
     -------
     OptimizeResult
-        ``x``, ``fun``, ``jac``, ``nit``, ``nfev``, ``success``, ``status``,
-        ``message``, ``history`` and ``optimizer`` (with "auto" resolved).
+        ``x``, ``fun``, ``jac``, ``nit``, ``nfev``, ``njev`` (gradient
+        evaluations, scipy's name), ``success``, ``status``, ``message``,
+        ``history`` and ``optimizer`` (with "auto" resolved).
 
     Raises
     ------

@@ -62,7 +62,10 @@ class OptimizeResult(dict):
     fun : float, the loss at ``x``.
     jac : the gradient at ``x``, in the structure of ``x0``.
     nit : int, iterations taken (epochs in mini-batch mode).
-    nfev : int, evaluations of the loss and its gradient.
+    nfev : int, evaluations of the loss (with its gradient, but for the
+        value-only trials of FISTA's backtracking).
+    njev : int, evaluations of the gradient (scipy's name): ``nfev`` less the
+        value-only evaluations, so equal to ``nfev`` for every method but FISTA.
     success : bool, whether the run ended as asked (converged, stopped by
         the optimizer's opt-in ``ftol`` rule, or stopped by the callback).
     status : str, one of ``"converged"``, ``"ftol"``, ``"maxiter"``, ``"callback"``,

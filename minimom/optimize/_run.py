@@ -27,6 +27,7 @@ class _Run:
         self.x, self.loss, self.grad, self.gnorm = x, float(loss), grad, _inf_norm(grad)
         self.state = None  # the optimizer's state after the last step (scipy_method reads L-BFGS's pairs from it)
         self.nit, self.nfev, self.history = 0, 1, _History()
+        self.value_only = 0  # evaluations of fun without its gradient (FISTA's backtracking): njev = nfev - this
         self.base_optimizer = self.optimizer = optimizer
         self.progress = _Progress(maxiter, verbose)
 
@@ -178,13 +179,15 @@ class _Run:
         if intermediate:  # every iteration: read-only views, nothing copied
             return OptimizeResult(
                 x=self.restore(_read_only(self.x)), fun=self.loss, jac=self.restore(_read_only(self.grad)),
-                nit=self.nit, nfev=self.nfev, success=True, status="running", message="In progress.",
+                nit=self.nit, nfev=self.nfev, njev=self.nfev - self.value_only, success=True, status="running",
+                message="In progress.",
                 history=self.history.view(), optimizer=self.optimizer,
             )
         message = STATUS_MESSAGES[status].format(gnorm=self.gnorm, tol=self.tol, maxiter=self.maxiter, nit=self.nit,
                                                  fun=self.loss, ftol=getattr(self.optimizer, "ftol", 0.0))
         return OptimizeResult(
             x=self.restore(self.x.copy()), fun=self.loss, jac=self.restore(self.grad.copy()),
-            nit=self.nit, nfev=self.nfev, success=status in ("converged", "ftol", "callback"), status=status,
+            nit=self.nit, nfev=self.nfev, njev=self.nfev - self.value_only,
+            success=status in ("converged", "ftol", "callback"), status=status,
             message=message, history=self.history.view().copy(), optimizer=self.optimizer,
         )

@@ -125,7 +125,7 @@ def scipy_method(fun: Callable, x0: Any, args: tuple = (), jac: Any = None, hess
     if differences and limits is not None:
         gradient[limits[0] == limits[1]] = np.nan  # not differenced there, as scipy reports fixed variables
     fields = dict(x=result.x, fun=result.fun, jac=gradient, nit=result.nit, nfev=counter.calls,
-                  njev=result.nfev, status=status, success=status == 0,
+                  njev=result.njev, status=status, success=status == 0,
                   message="`callback` raised `StopIteration`." if stopped else result.message)
     memory = getattr(run.state, "memory", None)
     if isinstance(result.optimizer, ConjugateMomentum) and result.optimizer.memory:

@@ -15,6 +15,9 @@ component whose sign disagrees with ``-pg`` is zeroed (OWL-QN), so ``pg.d < 0``;
 
 from __future__ import annotations
 
+import math
+from typing import NamedTuple
+
 import numpy as np
 from scipy.linalg.lapack import dgesv as _gesv
 
@@ -38,13 +41,36 @@ def pseudo_gradient(x, grad, l1, lo, hi):
     return np.where(up, right, np.where(down, left, 0.0))
 
 
+class BoxSlopes(NamedTuple):
+    """Bounds alone, at one point: what a step of the projected method reads, from one pass over ``x``."""
+
+    pg: np.ndarray  # the pseudo-gradient: the gradient where a downhill move is feasible, else 0
+    gap: np.ndarray  # how far each coordinate can move downhill: to lo where grad > 0, else to hi
+    size: np.ndarray  # |pg|
+    down: np.ndarray  # grad > 0: the coordinate moves down, towards lo
+    residual: float  # max |x - P(x - grad)| = max min(|pg|, gap): the projected gradient's infinity norm
+
+
+def box_slopes(x, grad, lo, hi) -> BoxSlopes:
+    """The projected method's view of ``x`` in the box ``[lo, hi]`` without a penalty (``pseudo_gradient``'s
+    ``pg`` with ``l1=None``, and the residual ``max |x - P(x - g)|`` coordinate by coordinate:
+    ``min(g, x - lo)`` moving down, ``min(-g, hi - x)`` moving up)."""
+    down = grad > 0
+    gap = np.where(down, x - lo, hi - x)  # x is in the box: gap >= 0, and 0 exactly at the bound that holds it
+    pg = np.where(gap > 0, grad, 0.0)
+    size = np.abs(pg)
+    residual = float(np.maximum.reduce(np.minimum(size, gap))) if x.size else 0.0
+    return BoxSlopes(pg, gap, size, down, residual)
+
+
 def arc_point(x, d, t, orthant, lo, hi):
     """``P(x + t d)``: coordinates that would cross zero out of their orthant stop at zero; then the box."""
-    trial = x + t * d
+    trial = x + d if t == 1.0 else x + t * d  # the same numbers; one operation fewer on the common path
     if orthant is not None:
         trial = np.where(trial * orthant < 0, 0.0, trial)
     if lo is not None:
-        trial = np.minimum(np.maximum(trial, lo), hi)
+        np.maximum(trial, lo, out=trial)
+        np.minimum(trial, hi, out=trial)
     return trial
 
 
@@ -57,47 +83,51 @@ class ReducedMemory:
     ``(B_FF)^-1 = I / theta + W_F (M^-1 - W_F'W_F / theta)^-1 W_F' / theta^2`` (Byrd, Nocedal & Schnabel
     1994), whose ``theta S'S`` blocks cancel: the system is ``[[0, L - S'Y], [L' - Y'S, -D - Y'Y / theta]]``
     plus the held coordinates' ``W_A'W_A / theta``. The pairs stay in the slots of a ring (a free slot is
-    an identity row of the system), and ``S'Y``, ``Y'Y`` gain one row and column per pair: a step costs
-    two products of the ``2m x n`` buffer with a vector and a ``2m x 2m`` solve.
+    an identity row of the system), and ``Y'Y`` gains one row and column per pair: a step costs
+    two products of the ``2m x n`` buffer with a vector and a ``2m x 2m`` solve. Every scale that
+    depends on ``theta`` alone is set once per pair, so a direction is a handful of array operations.
     """
 
     def __init__(self, m: int, n: int):
         self.m = m
         self.rows = np.zeros((2 * m, n))  # S in rows 0..m-1, Y in rows m..2m-1, by slot
-        self.sy, self.yy = np.zeros((m, m)), np.zeros((m, m))
+        self.yy = np.zeros((m, m))
         self.age = np.zeros(m)
         self.system = np.zeros((2 * m, 2 * m))  # the solve's matrix without -Y'Y / theta
+        self.scale = np.ones(2 * m)  # W = scale * rows: theta on the S rows, 1 on the Y rows
         self.clear()
 
     def clear(self):
         self.count, self.next, self.added, self.theta = 0, 0, 0, 1.0
         self.rows[...] = 0.0
-        for array in (self.sy, self.yy, self.age):
-            array[...] = 0.0
+        self.yy[...] = 0.0
+        self.age[...] = 0.0
         self.system[...] = 0.0
         self.system[np.diag_indices(2 * self.m)] = 1.0  # every slot free
 
     def add(self, s, y, sy, yy):
-        """Store the pair in the oldest slot: one row and column of ``S'Y``, ``Y'Y`` and the system each."""
+        """Store the pair in the oldest slot: one row and column of ``Y'Y`` and of the system each."""
         slot, m = self.next, self.m
         self.next, self.count, self.added = (slot + 1) % m, min(self.count + 1, m), self.added + 1
         rows = self.rows
         rows[slot], rows[m + slot] = s, y
-        with_s, with_y = rows @ s, rows @ y  # free slots' rows are zero
-        self.sy[slot, :], self.sy[:, slot] = with_s[m:], with_y[:m]  # s_slot.y_j and s_j.y_slot
+        with_y = rows.dot(y)  # s_j.y and y_j.y (free slots' rows are zero)
         self.yy[slot, :] = self.yy[:, slot] = with_y[m:]
         self.age[slot] = self.added
         # The new pair is the newest: its row of L is its row of S'Y (so L - S'Y has a zero row, but for
         # -s.y on the diagonal), its column of L is zero (so L - S'Y has the column -s_j.y_slot). The
         # other pairs keep their order, so nothing else changes.
-        upper, lower = self.system[:m, m:], self.system[m:, :m]
+        system = self.system
+        upper, lower = system[:m, m:], system[m:, :m]
         upper[slot, :] = lower[:, slot] = 0.0
         upper[:, slot] = lower[slot, :] = -with_y[:m]
-        self.system[slot, slot] = 0.0  # a filled slot: no identity row
-        self.system[m + slot, m + slot] = -with_y[slot]  # -D
-        self.theta = yy / sy
-        self.scaled = self.system.copy()  # the system with -Y'Y / theta: what direction copies
-        self.scaled[m:, m:] -= self.yy / self.theta
+        system[slot, slot] = 0.0  # a filled slot: no identity row
+        system[m + slot, m + slot] = -with_y[slot]  # -D
+        self.theta = theta = yy / sy
+        self.scaled = scaled = system.copy()  # the system with -Y'Y / theta: what direction copies
+        scaled[m:, m:] -= self.yy * (1.0 / theta)
+        self.scale[:m] = theta
+        self.unscale = self.scale * (-1.0 / theta**2)  # z -> W z: the solution's scale in the step
 
     def pairs(self):
         """``(S, Y)``: the stored pairs as rows, oldest first."""
@@ -107,26 +137,25 @@ class ReducedMemory:
     def direction(self, pg, free):
         """``-(B_FF)^-1 pg_F`` on the free coordinates (``free`` a boolean mask or None for all), 0 elsewhere."""
         if self.count == 0:
-            return -pg / max(float(np.sqrt(pg @ pg)), 1e-300)  # the first step: one unit long, as L-BFGS-B's
-        theta, m = self.theta, self.m
-        system = self.scaled.copy()
-        if free is not None:  # W_F'W_F = W'W - W_A'W_A, from the held coordinates
-            held = ~free
-            w_held = self.rows[:, held]
-            w_held[:m] *= theta
-            system += (w_held @ w_held.T) / theta
-            g = np.where(free, pg, 0.0)
-        else:
-            g = pg
-        rhs = self.rows @ g
-        rhs[:m] *= theta
-        _, _, z, info = _gesv(system, rhs, overwrite_a=True)  # LAPACK directly: a 2m x 2m solve is all it is
+            return pg * (-1.0 / max(math.sqrt(pg.dot(pg)), 1e-300))  # the first step: one unit long, as L-BFGS-B's
+        rows, theta, m = self.rows, self.theta, self.m
+        if free is None:
+            g, system = pg, self.scaled.copy()
+        else:  # W_F'W_F = W'W - W_A'W_A, from the held coordinates
+            held_rows = rows.compress(~free, axis=1)
+            gram = held_rows.dot(held_rows.T)  # [[S_A'S_A, S_A'Y_A], [Y_A'S_A, Y_A'Y_A]]
+            gram[:m, :m] *= theta
+            gram[m:, m:] *= 1.0 / theta
+            system = self.scaled + gram
+            g = pg * free
+        rhs = rows.dot(g)
+        rhs *= self.scale
+        _, _, z, info = _gesv(system, rhs, overwrite_a=True, overwrite_b=True)  # LAPACK: a 2m x 2m solve
         if info != 0:
-            return -g / theta
-        z[:m] *= theta
-        step = z @ self.rows
-        step *= -1.0 / theta**2
-        step -= g / theta
+            return g * (-1.0 / theta)
+        z *= self.unscale
+        step = z.dot(rows)
+        step -= g * (1.0 / theta)
         if free is not None:
-            step[held] = 0.0
+            step *= free
         return step

@@ -260,3 +260,25 @@ def test_the_estimators_are_penalties_too():
         np.testing.assert_allclose(res.x, expected, atol=1e-8)
         assert np.count_nonzero(res.x) == np.count_nonzero(expected)
     assert mm.L1([0.5, 0.0]).prox(np.array([1.0, 1.0]), 1.0).tolist() == [0.5, 1.0]  # a plain list of weights
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_njev_counts_the_evaluations_that_took_the_gradient(optimizer):
+    # autograd traces fun with boxed parameters exactly when it takes the gradient: an independent count.
+    from autograd.numpy.numpy_boxes import ArrayBox
+
+    rng = np.random.default_rng(1)
+    A, b = rng.standard_normal((40, 8)), rng.standard_normal(40)
+    calls = {"gradient": 0, "value": 0}
+
+    def counted(w):
+        calls["gradient" if isinstance(w, ArrayBox) else "value"] += 1
+        return least_squares(w, A, b)
+
+    res = mm.minimize(counted, np.zeros(8), optimizer=optimizer, penalty=mm.L1(1.0), bounds=[(-1, 1)] * 8)
+    assert res.status == "converged"
+    assert res.njev == calls["gradient"] and res.nfev == calls["gradient"] + calls["value"]
+    if optimizer is None:  # every evaluation of the projected quasi-Newton method takes the gradient, as L-BFGS-B's
+        assert res.njev == res.nfev
+    else:  # FISTA's backtracking tries values alone
+        assert calls["value"] > 0

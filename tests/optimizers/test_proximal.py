@@ -157,3 +157,25 @@ def test_bad_hyperparameters_name_the_argument():
         mm.ProximalMomentum(0.1, momentum=1.5)
     with pytest.raises(ValueError, match="'auto'"):
         mm.ProximalMomentum().init(np.zeros(2))
+
+
+def test_one_fista_object_gives_independent_runs(problem):
+    # A run's backtracked step stays in that run: the object given keeps "auto", a run in between on a
+    # loss 100 times steeper (a far smaller 1/L) changes nothing, and each run is scikit-learn's Lasso.
+    from sklearn.linear_model import Lasso
+
+    A, b = problem
+    optimizer = mm.ProximalMomentum()
+
+    def run(scale):
+        return mm.minimize(lambda w: scale * least_squares(w, A, b), np.zeros(6), optimizer=optimizer,
+                           penalty=mm.L1(3.0 * scale), tol=1e-10, maxiter=20_000)
+
+    first, steep, again = run(1.0), run(100.0), run(1.0)
+    assert optimizer.learning_rate == optimizer.momentum == "auto"
+    np.testing.assert_array_equal(first.x, again.x)
+    assert (first.nit, first.nfev, first.njev) == (again.nit, again.nfev, again.njev)
+    lasso = Lasso(alpha=3.0 / len(b), fit_intercept=False, tol=1e-14, max_iter=100_000).fit(A, b)
+    for res in (first, steep):
+        assert res.status == "converged"
+        np.testing.assert_allclose(res.x, lasso.coef_, atol=1e-7)
