@@ -119,12 +119,13 @@ class ReducedMemory:
         # other pairs keep their order, so nothing else changes.
         system = self.system
         upper, lower = system[:m, m:], system[m:, :m]
-        upper[slot, :] = lower[:, slot] = 0.0
+        if self.added > m:  # the slot held an older pair (a fresh slot's row and column are still zero)
+            upper[slot, :] = lower[:, slot] = 0.0
         upper[:, slot] = lower[slot, :] = -with_y[:m]
         system[slot, slot] = 0.0  # a filled slot: no identity row
         system[m + slot, m + slot] = -with_y[slot]  # -D
         self.theta = theta = yy / sy
-        self.scaled = scaled = system.copy()  # the system with -Y'Y / theta: what direction copies
+        self.scaled = scaled = system.copy()  # the system with -Y'Y / theta: what direction solves (a copy)
         scaled[m:, m:] -= self.yy * (1.0 / theta)
         self.scale[:m] = theta
         self.unscale = self.scale * (-1.0 / theta**2)  # z -> W z: the solution's scale in the step
@@ -140,17 +141,17 @@ class ReducedMemory:
             return pg * (-1.0 / max(math.sqrt(pg.dot(pg)), 1e-300))  # the first step: one unit long, as L-BFGS-B's
         rows, theta, m = self.rows, self.theta, self.m
         if free is None:
-            g, system = pg, self.scaled.copy()
+            g, system, overwrite = pg, self.scaled, False  # LAPACK copies it
         else:  # W_F'W_F = W'W - W_A'W_A, from the held coordinates
             held_rows = rows.compress(~free, axis=1)
             gram = held_rows.dot(held_rows.T)  # [[S_A'S_A, S_A'Y_A], [Y_A'S_A, Y_A'Y_A]]
             gram[:m, :m] *= theta
             gram[m:, m:] *= 1.0 / theta
-            system = self.scaled + gram
+            system, overwrite = self.scaled + gram, True
             g = pg * free
         rhs = rows.dot(g)
         rhs *= self.scale
-        _, _, z, info = _gesv(system, rhs, overwrite_a=True, overwrite_b=True)  # LAPACK: a 2m x 2m solve
+        _, _, z, info = _gesv(system, rhs, overwrite_a=overwrite, overwrite_b=True)  # LAPACK: a 2m x 2m solve
         if info != 0:
             return g * (-1.0 / theta)
         z *= self.unscale
