@@ -125,7 +125,7 @@ class ReducedMemory:
         system[slot, slot] = 0.0  # a filled slot: no identity row
         system[m + slot, m + slot] = -with_y[slot]  # -D
         self.theta = theta = yy / sy
-        self.scaled = scaled = system.copy()  # the system with -Y'Y / theta: what direction solves (a copy)
+        self.scaled = scaled = system.copy()  # the system with -Y'Y / theta: what direction copies
         scaled[m:, m:] -= self.yy * (1.0 / theta)
         self.scale[:m] = theta
         self.unscale = self.scale * (-1.0 / theta**2)  # z -> W z: the solution's scale in the step
@@ -141,17 +141,17 @@ class ReducedMemory:
             return pg * (-1.0 / max(math.sqrt(pg.dot(pg)), 1e-300))  # the first step: one unit long, as L-BFGS-B's
         rows, theta, m = self.rows, self.theta, self.m
         if free is None:
-            g, system, overwrite = pg, self.scaled, False  # LAPACK copies it
+            g, system = pg, self.scaled.copy()
         else:  # W_F'W_F = W'W - W_A'W_A, from the held coordinates
             held_rows = rows.compress(~free, axis=1)
             gram = held_rows.dot(held_rows.T)  # [[S_A'S_A, S_A'Y_A], [Y_A'S_A, Y_A'Y_A]]
             gram[:m, :m] *= theta
             gram[m:, m:] *= 1.0 / theta
-            system, overwrite = self.scaled + gram, True
+            system = self.scaled + gram
             g = pg * free
         rhs = rows.dot(g)
         rhs *= self.scale
-        _, _, z, info = _gesv(system, rhs, overwrite_a=overwrite, overwrite_b=True)  # LAPACK: a 2m x 2m solve
+        _, _, z, info = _gesv(system, rhs, overwrite_a=True, overwrite_b=True)  # LAPACK: a 2m x 2m solve
         if info != 0:
             return g * (-1.0 / theta)
         z *= self.unscale
