@@ -237,7 +237,7 @@ def bench_sparse(quick=False, report=None, only=None, cache=None) -> list:
     _QUICK[:] = [True] if quick else []
     with threadpool_limits(limits=1, user_api="blas"):
         for name, X, y, alpha, l1_ratio in lasso_problems(quick):
-            if only and only not in name:
+            if only and only not in f"{X.shape[0]}x{X.shape[1]} {name}":
                 continue
             if l1_ratio == 1.0:
                 def ours(alpha=alpha):
@@ -289,7 +289,8 @@ def bench_sparse(quick=False, report=None, only=None, cache=None) -> list:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", default=None, help="only problems whose name contains this")
+    parser.add_argument("--only", default=None, help="only problems whose shape and name ('500x600 lasso rho=0.6 "
+                        "alpha=0.1max') contain this")
     parser.add_argument("--reference-cache", default=None, help="a folder to keep the reference fits in")
     args = parser.parse_args(argv)
     rows = bench_sparse(args.quick, report=lambda row: print(

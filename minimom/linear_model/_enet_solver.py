@@ -5,8 +5,8 @@ For centred data (weights ``s_i`` summing to one, ``X_c = X - 1 m^T``, ``y_c = y
     P(w) = 0.5 sum_i s_i (y_c,i - x_c,i w)^2 + l1 ||w||_1 + 0.5 l2 ||w||^2,
 
 which is scikit-learn's ``1/(2 n) ||y - X w - b||^2 + alpha l1_ratio ||w||_1 + alpha (1 - l1_ratio)/2 ||w||^2``
-with ``l1 = alpha l1_ratio`` and ``l2 = alpha (1 - l1_ratio)``. ``X`` is never centred: the mean acts on
-d-vectors, so sparse ``X`` stays sparse.
+with ``l1 = alpha l1_ratio`` and ``l2 = alpha (1 - l1_ratio)``. A dense in-memory ``X`` is centred once in a
+column-major copy; any other ``X`` is never centred: the mean acts on d-vectors, so sparse ``X`` stays sparse.
 
 The solver (celer / skglm's working sets, Massias et al. 2018, Bertrand et al. 2022):
 
@@ -15,8 +15,9 @@ The solver (celer / skglm's working sets, Massias et al. 2018, Bertrand et al. 2
 3. its Gram matrix ``G = X_ws,c^T diag(s) X_ws,c`` is formed once (each feature's column products once per
    fit) and the subproblem solved there exactly: a few coordinate-descent epochs bring the support close,
    then the homotopy of :mod:`._homotopy` (warm-started, one Cholesky update per event) ends at the exact
-   solution; :mod:`._quadratic_cd` (coordinate descent and active-set Newton steps) is the fallback and
-   the solver when ``l1 = 0`` (``positive=True`` without L1);
+   solution (when few features enter, from the previous working set's final Cholesky factor);
+   :mod:`._quadratic_cd` (coordinate descent and active-set Newton steps) is the fallback and the solver
+   when ``l1 = 0`` (``positive=True`` without L1);
 4. repeat until the gap is ``<= tol * sum_i s_i y_c,i^2`` (scikit-learn's own test, in its scale).
 """
 
@@ -33,32 +34,54 @@ _MIN_WORKING_SET = 10
 _FIRST_SCALE = 1.0  # the first working set: max(10, sqrt(d)) features, its Gram about one pass over X
 _GROW = 1  # a working set grows by at most this many times its support
 _CD_EPOCHS = 10  # at most, before each homotopy
+_HINT_RATIO = 10  # the previous factor is carried over when at most support / this many features enter
 
 
-_COPY_LIMIT = 2**30  # bytes: a dense in-memory X up to this size is centred once into a column-major copy
+_COPY_LIMIT = 2**30  # bytes (as float64): a dense in-memory X up to this size is centred once into a column-major copy
+
+
+def centred_design(X, weights, fit_intercept, weighted_mean):
+    """``(X, mean, centred)``: the solver's copy of ``X`` and the weighted column means (zero without intercept).
+
+    A dense in-memory ``X`` (an ndarray, not a memmap, at most 1 GiB as float64) is copied once into a
+    column-major float64 array, its means taken from that copy (one matrix-vector product) and subtracted in
+    place, as scikit-learn's coordinate descent does: working-set columns are then contiguous and the centring
+    is paid once, for every target. Any other ``X`` (scipy.sparse as CSC, a memmap) is read as it is and
+    ``weighted_mean(weights)`` (the design's pass) gives the means, which the solver applies to d-vectors.
+    """
+    d = X.shape[1]
+    if type(X) is np.ndarray and X.ndim == 2 and X.dtype in (np.float64, np.float32) and 8 * X.size <= _COPY_LIMIT:
+        copy = np.array(X, dtype=np.float64, order="F")
+        if not fit_intercept:
+            return copy, np.zeros(d), True
+        mean = weights @ copy
+        copy -= mean
+        return copy, mean, True
+    return solver_data(X), (weighted_mean(weights) if fit_intercept else np.zeros(d)), False
+
+
+def solver_data(X):
+    """``X`` as the solver reads it: CSC for sparse input (column slices), float64 (one copy of float32 data)."""
+    if sp.issparse(X):
+        return X.tocsc().astype(np.float64, copy=False)
+    return X if X.dtype == np.float64 else X.astype(np.float64)
 
 
 @dataclasses.dataclass
 class EnetProblem:
-    """Centred least squares data: ``X`` (dense float64 or CSC), ``mean``, centred ``y``, normalized ``weights``.
-
-    A dense in-memory ``X`` (not a memmap, at most 1 GiB) is replaced by its centred column-major copy
-    ``X - 1 m^T`` (``mean`` then zero), as scikit-learn's coordinate descent does: working-set columns are
-    then contiguous and the centring is paid once, not on every Gram block.
+    """Least squares data for one target: ``X`` (dense float64 or CSC) with column means ``mean``, centred ``y``,
+    normalized ``weights``; ``centred``: ``X`` is already centred (:func:`centred_design`; ``mean`` is then zero).
     """
 
     X: object
     mean: np.ndarray
     y: np.ndarray
     weights: np.ndarray
+    centred: bool = False
 
     def __post_init__(self):
-        X = self.X
-        self.centred = False
-        if type(X) is np.ndarray and X.dtype == np.float64 and X.ndim == 2 and X.nbytes <= _COPY_LIMIT:
-            centred = np.empty(X.shape, order="F")
-            np.subtract(X, self.mean, out=centred)
-            self.X, self.mean, self.centred = centred, np.zeros_like(self.mean), True
+        if self.centred:
+            self.mean = np.zeros(self.X.shape[1])
         s = self.weights
         self.uniform = len(s) > 0 and bool(np.all(s == s[0]))
 
@@ -79,15 +102,6 @@ class EnetProblem:
         if self.centred:
             return residual @ self.X * self.weights[0] if self.uniform else weighted @ self.X
         return np.asarray(self.X.T @ weighted).ravel() - self.mean * weighted.sum()
-
-    def gram(self, columns):
-        """``X_c[:, columns]^T diag(s) X_c[:, columns]``."""
-        if self.centred:
-            block = self.X[:, columns]
-            if self.uniform:
-                return (block.T @ block) * self.weights[0]
-            return block.T @ (block * self.weights[:, None])
-        return self.cross_gram(columns, columns)
 
     def cross_gram(self, rows, columns):
         """``X_c[:, rows]^T diag(s) X_c[:, columns]``, centred without cancellation for dense ``X``."""
@@ -160,6 +174,8 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
     ws_size, n_iter = 0, 0
     first_size = max(_MIN_WORKING_SET, int(_FIRST_SCALE * np.sqrt(d)))  # Gram ~ one pass over X
     gram_cache = _GramCache(problem)
+    hint = (np.zeros(0, dtype=np.intp), None)  # the last homotopy's active features and their Cholesky factor
+    local = np.full(d, -1, dtype=np.intp)
     while True:
         residual = problem.residual(w)
         gradient = problem.gradient(residual)
@@ -194,11 +210,13 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
             H = G + l2 * np.eye(len(columns)) if l2 else G
             start = w_ws.copy()
             _cd_warm_start(H, c, start, l1, positive_mask[columns])
-            found = _homotopy.solve(H, c, l1, positive, start)
+            carried = _local_hint(hint, columns, local) if _HINT_RATIO * entering <= support_size else None
+            found = _homotopy.solve(H, c, l1, positive, start, hint=carried)
             if found is None and np.any(start):
                 found = _homotopy.solve(H, c, l1, positive)
         if found is not None:  # exact on the working set
             w_ws, epochs = found[0], 1
+            hint = (columns[found[2][0]], found[2][1])
         else:
             w_ws, epochs, _ = _quadratic_cd.solve(G, c, w_ws.copy(), np.full(len(columns), l1), l2,
                                                    positive_mask[columns], inner_tol, max_iter - n_iter)
@@ -207,19 +225,22 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
         w[columns] = w_ws
 
 
+def _local_hint(hint, columns, local):
+    """The carried ``(features, factor)`` in the working set's coordinates, or None when one is not in it."""
+    local[:] = -1
+    local[columns] = np.arange(len(columns))
+    order = local[hint[0]]
+    return (order, hint[1]) if np.all(order >= 0) else None
+
+
 def _cd_warm_start(H, c, w, l1, positive):
     """Coordinate-descent epochs on ``w`` (in place) until its support stops changing (at most ``_CD_EPOCHS``).
 
     They bring the support close to the subproblem's, for little: the homotopy that follows then has few events.
     """
-    q, l1_vector, diag = c - H @ w, np.full(len(c), l1), H.diagonal()
-    support = w != 0
-    for epoch in range(_CD_EPOCHS):
-        _quadratic_cd.soft_threshold_epochs(H, q, w, l1_vector, diag, positive, 1)
-        now = w != 0
-        if epoch and np.array_equal(now, support):
-            return
-        support = now
+    q = c - H @ w
+    _quadratic_cd.soft_threshold_epochs(H, q, w, np.full(len(c), l1), H.diagonal(), positive, _CD_EPOCHS,
+                                        until_stable=True)
 
 
 def _exact_everywhere(xta, w, l1, positive, floor=0.0) -> bool:
@@ -252,26 +273,33 @@ def _column_square_norms(problem):
 
 
 class _GramCache:
-    """Gram matrices of working sets, each feature's column products computed once per fit."""
+    """Gram matrices of working sets, each feature's column products computed once per fit.
+
+    The products live in a square buffer that grows by doubling (positions in order of first use); a new
+    working set adds its new features' rows against every cached feature in one product.
+    """
 
     def __init__(self, problem):
         self.problem = problem
         self.features = np.zeros(0, dtype=np.intp)
         self.position = np.full(problem.X.shape[1], -1, dtype=np.intp)
-        self.matrix = np.zeros((0, 0))
+        self.buffer = np.zeros((0, 0))
 
     def get(self, columns):
         new = columns[self.position[columns] < 0]
         if len(new):
-            known = self.features
-            m = len(known)
-            cross = self.problem.cross_gram(new, known) if m else np.zeros((len(new), 0))
-            matrix = np.empty((m + len(new),) * 2)
-            matrix[:m, :m] = self.matrix
-            matrix[m:, :m] = cross
-            matrix[:m, m:] = cross.T
-            matrix[m:, m:] = self.problem.gram(new)
-            self.features, self.matrix = np.concatenate([known, new]), matrix
-            self.position[new] = np.arange(m, m + len(new))
+            m, total = len(self.features), len(self.features) + len(new)
+            if total > len(self.buffer):
+                bigger = np.empty((max(total, min(2 * len(self.buffer), self.problem.X.shape[1])),) * 2)
+                bigger[:m, :m] = self.buffer[:m, :m]
+                self.buffer = bigger
+            self.features = np.concatenate([self.features, new])
+            block = self.problem.cross_gram(new, self.features)  # (new, known + new)
+            square = block[:, m:]
+            square += square.T  # exactly symmetric, as the Cholesky factors read one triangle
+            square *= 0.5
+            self.buffer[m:total, :total] = block
+            self.buffer[:m, m:total] = block[:, :m].T
+            self.position[new] = np.arange(m, total)
         index = self.position[columns]
-        return self.matrix[np.ix_(index, index)]
+        return self.buffer.take(index, axis=0).take(index, axis=1)

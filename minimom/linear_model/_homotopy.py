@@ -25,40 +25,94 @@ back to :func:`._quadratic_cd.solve`.
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg.lapack import dpotrf, dpotrs, dtrtrs
+from scipy.linalg import qr_insert
+from scipy.linalg.lapack import dpotrf, dtrtrs
 
 _KKT_SLACK = 1e-10
+_SMALL_UPDATE = 48  # a trailing block up to this size is updated by forming and factoring it
 _COLLINEAR = 1e-10  # a new pivot below this fraction of H_jj: the coordinate is (numerically) in span(H_A)
 
 
 class _Active:
-    """The active set: its coordinates, signs, rows ``H[A]`` (a buffer) and the lower Cholesky factor of ``H_AA``."""
+    """The active set: its coordinates, signs, rows ``H[A]`` (a buffer) and the lower Cholesky factor of ``H_AA``.
 
-    def __init__(self, H, w0, positive):
+    The factor is an F-contiguous view into one of two flat buffers (LAPACK reads it without a copy); an event
+    writes the next factor into the other buffer, so no event allocates. ``hint = (order, factor)`` is a
+    factor of ``H`` on coordinates ``order`` (the previous working set's final active set): its longest prefix
+    still in the support of ``w0`` is kept and the rest of the support appended as one block.
+    """
+
+    def __init__(self, H, w0, positive, hint=None):
         self.H = H
-        support = np.flatnonzero(w0)
+        nonzero = w0 != 0
+        prefix, earlier, kept = np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), None
+        if hint is not None and len(hint[0]):
+            order, factor = hint
+            inside = nonzero[order]
+            p = len(order) if inside.all() else int(np.argmin(inside))
+            prefix, kept = order[:p], factor[:p, :p]
+            earlier = order[p:][inside[p:]]
+        fresh = nonzero.copy()
+        fresh[prefix] = False
+        fresh[earlier] = False
+        fresh = np.flatnonzero(fresh)
         # Largest first: the marginal coordinates, the likeliest to leave, sit at the end of the factor,
         # where removing one only updates a small trailing block.
-        self.index = support[np.argsort(-np.abs(w0[support]) * np.sqrt(H.diagonal()[support]), kind="stable")]
-        self.signs = np.ones(len(self.index)) if positive else np.sign(w0[self.index])
-        self.buffer = np.empty((max(2 * len(self.index), 16), H.shape[1]))
-        self.buffer[: len(self.index)] = H[self.index]
-        self.ok = self.rebuild()
+        fresh = fresh[np.argsort(-np.abs(w0[fresh]) * np.sqrt(H.diagonal()[fresh]), kind="stable")]
+        index = np.concatenate([prefix, earlier, fresh])
+        self.m = m = len(index)
+        capacity = max(2 * m, 16)
+        self._index, self._signs = np.empty(capacity, dtype=np.intp), np.empty(capacity)
+        self._index[:m] = index
+        self._signs[:m] = 1.0 if positive else np.sign(w0[index])
+        self.buffer = np.empty((capacity, H.shape[1]))
+        self.buffer[:m] = H[index]
+        self.flat, self.which = (np.empty(capacity * capacity), np.empty(capacity * capacity)), 0
+        self.ok = self._factorize(kept)
+
+    @property
+    def index(self):
+        return self._index[: self.m]
+
+    @property
+    def signs(self):
+        return self._signs[: self.m]
 
     @property
     def rows(self):
-        return self.buffer[: len(self.index)]
+        return self.buffer[: self.m]
 
-    def rebuild(self) -> bool:
-        if len(self.index) == 0:
-            self.factor = np.zeros((0, 0), order="F")
+    def _next(self, m):
+        """An ``m x m`` F-contiguous view of the buffer not holding the current factor (grown when too small)."""
+        self.which = 1 - self.which
+        if m * m > len(self.flat[self.which]):
+            self.flat = (np.empty(4 * m * m), np.empty(4 * m * m))
+        return self.flat[self.which][: m * m].reshape((m, m), order="F")
+
+    def _factorize(self, kept=None) -> bool:
+        """The factor of ``H_AA``: ``kept`` (a factor of its leading block, or None) and a Cholesky of the rest."""
+        m, p = len(self.index), 0 if kept is None else len(kept)
+        L = self._next(m)
+        self.factor = L
+        if m == p:
+            L[:] = kept
             return True
-        factor, info = dpotrf(np.asfortranarray(self.H[np.ix_(self.index, self.index)]), lower=1, clean=1)
-        self.factor = factor
+        if p:
+            kept = np.asfortranarray(kept)
+            L[:p, :p] = kept
+            block, info = dtrtrs(kept, self.rows[:p][:, self.index[p:]], lower=1)
+            if info:
+                return False
+            L[p:, :p] = block.T
+            schur = self.rows[p:][:, self.index[p:]] - block.T @ block
+        else:
+            schur = self.rows[:, self.index]
+        factor, info = dpotrf(schur.T, lower=1, clean=1)  # symmetric: its transpose is the F-ordered copy
+        L[p:, p:] = factor
         return info == 0 and bool(np.all(np.diagonal(factor) > 0))
 
     def add(self, j, sign) -> bool:
-        m = len(self.index)
+        m = self.m
         H = self.H
         if m:
             row, info = dtrtrs(self.factor, H[self.index, j], lower=1)
@@ -69,34 +123,36 @@ class _Active:
         pivot = H[j, j] - float(row @ row)
         if not pivot > _COLLINEAR * H[j, j]:
             return False
-        factor = np.zeros((m + 1, m + 1), order="F")
+        factor = self._next(m + 1)
         factor[:m, :m] = self.factor
         factor[m, :m] = row
         factor[m, m] = np.sqrt(pivot)
         self.factor = factor
         if m == len(self.buffer):
             self.buffer = np.concatenate([self.buffer, np.empty_like(self.buffer)])
+            self._index = np.concatenate([self._index, np.empty_like(self._index)])
+            self._signs = np.concatenate([self._signs, np.empty_like(self._signs)])
         self.buffer[m] = H[j]
-        self.index = np.append(self.index, j)
-        self.signs = np.append(self.signs, sign)
+        self._index[m], self._signs[m] = j, sign
+        self.m = m + 1
         return True
 
     def remove(self, p) -> bool:
         """Drop the ``p``-th coordinate: the trailing block of the factor absorbs its column (a rank-one update)."""
-        m = len(self.index)
+        m = self.m
         self.buffer[p: m - 1] = self.buffer[p + 1: m]
-        self.index = np.delete(self.index, p)
-        self.signs = np.delete(self.signs, p)
+        self._index[p: m - 1] = self._index[p + 1: m]
+        self._signs[p: m - 1] = self._signs[p + 1: m]
+        self.m = m - 1
         L = self.factor
-        trailing = L[p + 1:, p + 1:]
-        column = L[p + 1:, p]
-        factor = np.zeros((m - 1, m - 1), order="F")
+        factor = self._next(m - 1)
         factor[:p, :p] = L[:p, :p]
         factor[p:, :p] = L[p + 1:, :p]
         if m - 1 > p:
-            block, info = dpotrf(np.asfortranarray(trailing @ trailing.T + np.outer(column, column)), lower=1, clean=1)
-            if info:
-                return self.rebuild()
+            block = _rank_one_update(L[p + 1:, p + 1:], L[p + 1:, p])
+            if block is None:
+                self.factor = factor
+                return self._factorize()
             factor[p:, p:] = block
         self.factor = factor
         return True
@@ -104,22 +160,51 @@ class _Active:
     def solve(self, b):
         if len(b) == 0:
             return np.zeros(0)
-        solution, info = dpotrs(self.factor, b, lower=1)
+        # two triangular solves: scipy's dpotrs wrapper takes several times as long for the same work
+        half, info = dtrtrs(self.factor, b, lower=1)
+        if info:
+            return None
+        solution, info = dtrtrs(self.factor, half, lower=1, trans=1)
         return solution if info == 0 and np.all(np.isfinite(solution)) else None
 
 
-def solve(H, c, l1, positive, w0=None, max_steps=None):
+def _rank_one_update(lower, v):
+    """The lower Cholesky factor of ``T T^T + v v^T`` for ``T = tril(lower)``, or None.
+
+    Small blocks: form the product and factor it (``O(n^3)``, few calls). Larger ones: ``T^T`` is the R of a QR
+    decomposition (with ``Q = I``) and inserting the row ``v^T`` (Givens rotations, compiled in scipy) gives
+    the R of the stacked matrix, whose ``R^T R`` is the sum (``O(n^2)``).
+    """
+    n = len(v)
+    trailing = np.tril(lower)
+    if n <= _SMALL_UPDATE:
+        block, info = dpotrf((trailing @ trailing.T + np.outer(v, v)).T, lower=1, clean=1)
+        return None if info else block
+    _, R = qr_insert(np.eye(n), trailing.T, v, 0, which="row", overwrite_qru=True, check_finite=False)
+    block = R[:n].T
+    diagonal = np.diagonal(block)
+    if not np.all(np.isfinite(block)) or np.any(diagonal == 0):
+        return None
+    return block * np.sign(diagonal)
+
+
+@np.errstate(divide="ignore", invalid="ignore")  # the step lengths divide by zero on purpose (inf: never)
+def solve(H, c, l1, positive, w0=None, max_steps=None, hint=None):
     """The minimizer of ``0.5 w^T H w - c^T w + l1 ||w||_1`` (``w >= 0`` if ``positive``) from ``w0``, or ``None``.
 
-    ``H`` must be positive semi-definite and ``l1 > 0`` (a scalar). Returns ``(w, steps)`` with ``w`` verified
-    optimal (signs and KKT conditions of the directly solved last active set), or ``None``.
+    ``H`` must be positive semi-definite and ``l1 > 0`` (a scalar). Returns ``(w, steps, (order, factor))``
+    with ``w`` verified optimal (signs and KKT conditions of the directly solved last active set) and the
+    lower Cholesky factor of ``H`` on the coordinates ``order`` (the final active set, a ``hint`` for a
+    later call on a Gram matrix that contains it), or ``None``.
     """
     k = len(c)
     c = np.asarray(c, dtype=np.float64)
     w = np.zeros(k) if w0 is None else np.array(w0, dtype=np.float64)
     if positive:
         w[w < 0] = 0.0
-    active = _Active(H, w, positive)
+    active = _Active(H, w, positive, hint)
+    if not active.ok and hint is not None:
+        active = _Active(H, w, positive)
     if not active.ok:  # the start's support is (numerically) singular: start from zero
         w[:] = 0.0
         active = _Active(H, w, positive)
@@ -143,24 +228,25 @@ def solve(H, c, l1, positive, w0=None, max_steps=None):
             return None
         a = delta - d @ active.rows if len(A) else delta.copy()
         gamma, entering, leaving = 1.0 - t, -1, -1
-        with np.errstate(divide="ignore", invalid="ignore"):
+        if positive:
             rise = np.where(a > 0, (l1 - q) / a, np.inf)
-            if not positive:
-                rise = np.minimum(rise, np.where(a < 0, (-l1 - q) / a, np.inf))
-            rise[A] = np.inf
-            if blocked >= 0:  # the coordinate that just left may not re-enter at the side it left from
-                side = -1.0 if q[blocked] > 0 else 1.0
-                other = (side * l1 - q[blocked]) / a[blocked] if a[blocked] * side > 0 and not positive else np.inf
-                rise[blocked] = other if other > 0 else np.inf
-            candidate = int(np.argmin(rise))
-            if rise[candidate] < 0:  # a coordinate already past l1: the path has left its invariant (rounding)
-                if abs(q[candidate]) > l1 * (1 + 1e-9):
-                    return None
-                rise[candidate] = 0.0
-            if rise[candidate] < gamma:
-                gamma, entering = float(rise[candidate]), candidate
-            w_A = w[A]
-            crossing = np.where(active.signs * d < 0, np.maximum(-w_A / d, 0.0), np.inf)
+        else:  # q moves towards l1 where a > 0, towards -l1 where a < 0
+            rise = (np.copysign(l1, a) - q) / a
+            rise[a == 0] = np.inf
+        rise[A] = np.inf
+        if blocked >= 0:  # the coordinate that just left may not re-enter at the side it left from
+            side = -1.0 if q[blocked] > 0 else 1.0
+            other = (side * l1 - q[blocked]) / a[blocked] if a[blocked] * side > 0 and not positive else np.inf
+            rise[blocked] = other if other > 0 else np.inf
+        candidate = int(np.argmin(rise))
+        if rise[candidate] < 0:  # a coordinate already past l1: the path has left its invariant (rounding)
+            if abs(q[candidate]) > l1 * (1 + 1e-9):
+                return None
+            rise[candidate] = 0.0
+        if rise[candidate] < gamma:
+            gamma, entering = float(rise[candidate]), candidate
+        w_A = w[A]
+        crossing = np.where(active.signs * d < 0, np.maximum(-w_A / d, 0.0), np.inf)
         if len(crossing):
             first = int(np.argmin(crossing))
             if crossing[first] < gamma:
@@ -201,4 +287,4 @@ def _polished(H, c, l1, positive, active, steps):
     off = (q if positive else np.abs(q))[rest]
     if np.any(off > l1 * (1 + _KKT_SLACK) + 1e-14 * float(np.max(np.abs(c), initial=0.0))):
         return None
-    return w, steps
+    return w, steps, (A.copy(), active.factor)

@@ -61,7 +61,8 @@ class LogisticRegression(LinearClassifierOutputs, BaseEstimator):
         The L1 share of the penalty: ``C * sum(log-loss) + (1 - l1_ratio)/2 ||W||^2 + l1_ratio ||W||_1``
         (scikit-learn 1.8+'s parametrisation). ``l1_ratio > 0`` is fitted by proximal Newton on working sets
         (see :mod:`minimom.linear_model._prox_newton`): the stopping rule is then the largest violation of the
-        optimality conditions of the objective divided by ``C * sum(sample_weight)``, ``<= tol``.
+        optimality conditions of the objective divided by ``C * sum(sample_weight)``, ``<= tol``, and then
+        one more Newton step (unless that violation is at rounding), which lands a loose ``tol`` near the optimum.
     fit_intercept : bool, default=True
     class_weight : dict, "balanced" or None, default=None
         Multiplies the sample weights per class, as in scikit-learn.

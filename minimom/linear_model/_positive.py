@@ -16,8 +16,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._base import set_fitted
-from ._enet_solver import EnetProblem, solve_enet
-from ._sparse_models import solver_data
+from ._enet_solver import solve_enet
+from ._sparse_models import centred_problems
 
 __all__ = ["fit_positive"]
 
@@ -27,15 +27,10 @@ def fit_positive(estimator, design, y, sample_weight, alphas):
 
     ``design`` is the fit's in-memory :class:`~minimom.data._design.Design` (dense, sparse or memmap).
     """
-    weights, sw_sum = design.normalized_weights(sample_weight)
-    X = solver_data(design.X)
-    Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
-    n_targets, d = Y.shape[1], X.shape[1]
-    y_mean = weights @ Y if estimator.fit_intercept else np.zeros(n_targets)
-    x_mean = design.weighted_mean(weights) if estimator.fit_intercept else np.zeros(d)
+    problems, x_mean, y_mean, sw_sum = centred_problems(design, y, sample_weight, estimator.fit_intercept)
+    n_targets, d = len(problems), len(x_mean)
     coef, n_iter = np.zeros((n_targets, d)), 0
-    for k in range(n_targets):
-        problem = EnetProblem(X, x_mean, Y[:, k] - y_mean[k], weights)
+    for k, problem in enumerate(problems):
         coef[k], _, epochs, converged = solve_enet(problem, 0.0, alphas[k] / sw_sum, True, np.zeros(d), 0.0,
                                                    max(estimator.max_iter, 1))
         n_iter = max(n_iter, epochs)

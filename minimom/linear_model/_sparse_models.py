@@ -31,7 +31,7 @@ from sklearn.utils._param_validation import Interval
 from ..data._design import fit_design
 from ..optimizers._penalties import SeparablePenalty, _check_alpha, check_l1_ratio
 from ._base import COMMON_CONSTRAINTS, blas_threads, linear_scores, set_fitted, whole_or_previous
-from ._enet_solver import EnetProblem, solve_enet
+from ._enet_solver import EnetProblem, centred_design, solve_enet, solver_data  # noqa: F401 (solver_data: re-exported)
 
 __all__ = ["ElasticNet", "Lasso"]
 
@@ -50,11 +50,19 @@ def require_in_memory(estimator, X, what: str = "") -> None:
         )
 
 
-def solver_data(X):
-    """``X`` as the solver reads it: CSC for sparse input (column slices), float64 (one copy of float32 data)."""
-    if sp.issparse(X):
-        return X.tocsc().astype(np.float64, copy=False)
-    return X if X.dtype == np.float64 else X.astype(np.float64)
+def centred_problems(design, y, sample_weight, fit_intercept: bool):
+    """The least-squares setup shared by :class:`ElasticNet` and ``positive=True`` (:mod:`._positive`).
+
+    Returns ``(problems, x_mean, y_mean, sw_sum)``: one :class:`~._enet_solver.EnetProblem` per column of
+    ``y`` (``X`` copied and centred once for all of them, see :func:`~._enet_solver.centred_design`), the
+    weighted means of ``X`` and ``y`` (zeros without intercept) and the sum of the sample weights.
+    """
+    weights, sw_sum = design.normalized_weights(sample_weight)
+    Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+    y_mean = weights @ Y if fit_intercept else np.zeros(Y.shape[1])
+    X, x_mean, centred = centred_design(design.X, weights, fit_intercept, design.weighted_mean)
+    problems = [EnetProblem(X, x_mean, Y[:, k] - y_mean[k], weights, centred) for k in range(Y.shape[1])]
+    return problems, x_mean, y_mean, sw_sum
 
 
 class ElasticNet(SeparablePenalty, MultiOutputMixin, RegressorMixin, BaseEstimator):
@@ -165,25 +173,20 @@ class ElasticNet(SeparablePenalty, MultiOutputMixin, RegressorMixin, BaseEstimat
     def _fit(self, design, y, sample_weight):
         if isinstance(sample_weight, numbers.Number):
             sample_weight = None  # scikit-learn ignores a scalar weight
-        weights, _ = design.normalized_weights(sample_weight)
-        X = solver_data(design.X)
-        Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
-        n_targets, d = Y.shape[1], X.shape[1]
-        y_mean = weights @ Y if self.fit_intercept else np.zeros(n_targets)
-        x_mean = design.weighted_mean(weights) if self.fit_intercept else np.zeros(d)
+        problems, x_mean, y_mean, _ = centred_problems(design, y, sample_weight, self.fit_intercept)
+        n_targets, d = len(problems), len(x_mean)
         start = self._start(n_targets, d)
         l1 = self.alpha * self._l1_ratio()
         l2 = self.alpha * (1.0 - self._l1_ratio())
         coef, gaps, n_iters = np.zeros((n_targets, d)), np.zeros(n_targets), []
-        for k in range(n_targets):
-            problem = EnetProblem(X, x_mean, Y[:, k] - y_mean[k], weights)
+        for k, problem in enumerate(problems):
             coef[k], gaps[k], n_iter, converged = solve_enet(problem, l1, l2, self.positive, start[k], self.tol,
                                                              self.max_iter)
             n_iters.append(n_iter)
             if not converged:
                 warnings.warn(f"Objective did not converge. You might want to increase the number of iterations. "
                               f"{type(self).__name__}: the duality gap {gaps[k]:.3g} is above "
-                              f"tol * var(y) = {self.tol * float(weights @ (Y[:, k] - y_mean[k]) ** 2):.3g} after "
+                              f"tol * var(y) = {self.tol * float(problem.weights @ problem.y ** 2):.3g} after "
                               f"max_iter={self.max_iter} epochs; raise max_iter or loosen tol.",
                               ConvergenceWarning, stacklevel=3)
         intercept = y_mean - coef @ x_mean

@@ -130,3 +130,18 @@ def test_memmap_dask_and_max_iter(tmp_path):
         mm.LogisticRegression(C=0.1, l1_ratio=0.5).fit(da.from_array(X, chunks=100), y)
     with pytest.warns(ConvergenceWarning, match="did not converge"):
         mm.LogisticRegression(C=0.1, l1_ratio=0.5, max_iter=1).fit(X, y)
+
+
+@pytest.mark.parametrize("name, C, l1_ratio", [("iris", 0.1, 1.0), ("iris", 1.0, 0.5), ("wine", 1.0, 0.5)])
+@pytest.mark.parametrize("tol", [1e-2, 1e-3])
+def test_loose_tol_lands_closer_than_saga_at_the_same_tol(name, C, l1_ratio, tol):
+    # the step after tol is reached (Newton converges quadratically) puts a loose tol near the tight optimum
+    X, y = load(name)
+    tight = saga(C=C, l1_ratio=l1_ratio).fit(X, y)
+    ours = mm.LogisticRegression(C=C, l1_ratio=l1_ratio, tol=tol).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        loose = sk.LogisticRegression(solver="saga", tol=tol, max_iter=100_000, C=C, l1_ratio=l1_ratio,
+                                      random_state=0).fit(X, y)
+    factor = 10 if tol == 1e-3 else 1  # at 1e-2 the step before the last is not yet in Newton's quadratic regime
+    assert factor * np.max(np.abs(ours.coef_ - tight.coef_)) < np.max(np.abs(loose.coef_ - tight.coef_))
