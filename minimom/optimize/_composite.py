@@ -159,7 +159,8 @@ class _CompositeRun(_Run):
         for _ in range(_MAX_TRIALS):
             trial = arc_point(x, d, t, orthant, lo, hi)
             move = trial - x
-            if not move.any():
+            start_slope = float(pg.dot(move))  # the slope of F along the move, at x and at the trial point
+            if start_slope == 0 and not move.any():
                 return None
             smooth, grad = self._evaluate(trial)
             smooth = float(smooth)
@@ -169,7 +170,6 @@ class _CompositeRun(_Run):
             if not (math.isfinite(value) and np.isfinite(grad).all()):
                 t *= 0.1
                 continue
-            start_slope = float(pg.dot(move))  # the slope of F along the move, at x and at the trial point
             if abs(value - loss) <= roundoff:
                 end_slope = float((grad if l2 is None else grad + l2 * trial) @ move)
                 end_slope += 0.0 if l1 is None else float((l1 * orthant) @ move)

@@ -119,7 +119,8 @@ class ReducedMemory:
         # other pairs keep their order, so nothing else changes.
         system = self.system
         upper, lower = system[:m, m:], system[m:, :m]
-        upper[slot, :] = lower[:, slot] = 0.0
+        if self.added > m:  # the slot held an older pair (a fresh slot's row and column are still zero)
+            upper[slot, :] = lower[:, slot] = 0.0
         upper[:, slot] = lower[slot, :] = -with_y[:m]
         system[slot, slot] = 0.0  # a filled slot: no identity row
         system[m + slot, m + slot] = -with_y[slot]  # -D
