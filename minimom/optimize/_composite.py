@@ -22,7 +22,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..optimizers._projected import ReducedMemory, arc_point, box_slopes, pseudo_gradient
+from ..optimizers._projected import (
+    ReducedMemory,
+    arc_point,
+    at_kinks,
+    box_slopes,
+    near_bounds,
+    near_kinks,
+    pseudo_gradient,
+)
 from ..optimizers._proximal import ProximalMomentum
 from ._checks import _checked_update
 from ._linesearch import _C1, _curvature_constant, _relative_ftol
@@ -30,7 +38,6 @@ from ._run import _Run
 
 _MAX_TRIALS = 40  # halvings (or more) of the arc step before the search gives up
 _ROUNDOFF = 1e-12  # the relative rise in F forgiven when the residual still falls (rounding near a minimum)
-_LANDING = True
 _RESIDUAL = "the proximal-gradient residual's infinity norm, max|x - prox(x - g)|,"
 
 
@@ -93,12 +100,12 @@ class _CompositeRun(_Run):
                 edge = (x <= lo) | (x >= hi)
             else:
                 pg = pseudo_gradient(x, smooth_grad, l1, lo, hi)
-                edge = _edge(x, l1, lo, hi)
+                edge = at_kinks(x, l1, lo, hi)
             free = pg != 0
             found = None
             for _attempt in (0, 1):  # the quasi-Newton step; then, if it finds no decrease, steepest descent
-                near, landing = (_near_bounds(x, slopes, free, lo, hi, memory) if box
-                                 else _near_kinks(x, pg, l1, lo, hi, memory))
+                near, landing = (near_bounds(x, slopes, free, lo, hi, memory) if box
+                                 else near_kinks(x, pg, l1, lo, hi, memory))
                 solved = free if landing is None else free & ~near
                 d = memory.direction(pg, None if solved.all() else solved)
                 if landing is not None:  # what a Cauchy step would carry onto its bound or zero lands there
@@ -280,45 +287,3 @@ def _pairs(given, resolved) -> int:
     if isinstance(memory, str):
         return 10
     return max(int(getattr(resolved, "memory", memory)), 1)
-
-
-def _near_kinks(x, pg, l1, lo, hi, memory):
-    """Free coordinates that the scaled gradient step ``-pg / theta`` would carry onto a bound or onto zero,
-    and the move that lands them there: they join the held ones at once (Bertsekas's epsilon-active set,
-    with L-BFGS-B's Cauchy step for epsilon), instead of creeping towards the kink over many steps."""
-    if not _LANDING or memory.count == 0 or (lo is None and l1 is None):
-        return np.zeros(x.shape, dtype=bool), None
-    reach = np.abs(pg) / memory.theta
-    down = np.full(x.shape, -np.inf) if lo is None else lo
-    up = np.full(x.shape, np.inf) if hi is None else hi
-    if l1 is not None:
-        penalized = np.asarray(l1) > 0
-        down = np.where(penalized & (x > 0), np.maximum(down, 0.0), down)
-        up = np.where(penalized & (x < 0), np.minimum(up, 0.0), up)
-    near_down = (pg > 0) & (x - down <= reach)
-    near_up = (pg < 0) & (up - x <= reach)
-    near = near_down | near_up
-    if not near.any():
-        return near, None
-    return near, np.where(near_down, down - x, np.where(near_up, up - x, 0.0))
-
-
-def _near_bounds(x, slopes, free, lo, hi, memory):
-    """``_near_kinks`` for bounds alone, from the point's slopes: the free coordinates whose gap to the bound
-    downhill is within the scaled gradient step ``|pg| / theta``, and the move onto that bound."""
-    if not _LANDING or memory.count == 0:
-        return None, None
-    near = slopes.gap <= slopes.size * (1.0 / memory.theta)
-    near &= free
-    if not near.any():
-        return None, None
-    return near, np.where(slopes.down, lo - x, hi - x)
-
-
-def _edge(x, l1, lo, hi):
-    """Coordinates at a kink of ``F``: at zero with an L1 weight, or at a bound."""
-    at_bound = None if lo is None else (x <= lo) | (x >= hi)
-    if l1 is None:
-        return np.zeros(x.shape, dtype=bool) if at_bound is None else at_bound
-    at_zero = (x == 0) & (np.asarray(l1) > 0)
-    return at_zero if at_bound is None else at_zero | at_bound

@@ -160,3 +160,45 @@ class ReducedMemory:
         if free is not None:
             step *= free
         return step
+
+
+def near_kinks(x, pg, l1, lo, hi, memory):
+    """Free coordinates that the scaled gradient step ``-pg / theta`` would carry onto a bound or onto zero,
+    and the move that lands them there: they join the held ones at once (Bertsekas's epsilon-active set,
+    with L-BFGS-B's Cauchy step for epsilon), instead of creeping towards the kink over many steps."""
+    if memory.count == 0 or (lo is None and l1 is None):
+        return np.zeros(x.shape, dtype=bool), None
+    reach = np.abs(pg) / memory.theta
+    down = np.full(x.shape, -np.inf) if lo is None else lo
+    up = np.full(x.shape, np.inf) if hi is None else hi
+    if l1 is not None:
+        penalized = np.asarray(l1) > 0
+        down = np.where(penalized & (x > 0), np.maximum(down, 0.0), down)
+        up = np.where(penalized & (x < 0), np.minimum(up, 0.0), up)
+    near_down = (pg > 0) & (x - down <= reach)
+    near_up = (pg < 0) & (up - x <= reach)
+    near = near_down | near_up
+    if not near.any():
+        return near, None
+    return near, np.where(near_down, down - x, np.where(near_up, up - x, 0.0))
+
+
+def near_bounds(x, slopes, free, lo, hi, memory):
+    """``near_kinks`` for bounds alone, from the point's slopes: the free coordinates whose gap to the bound
+    downhill is within the scaled gradient step ``|pg| / theta``, and the move onto that bound."""
+    if memory.count == 0:
+        return None, None
+    near = slopes.gap <= slopes.size * (1.0 / memory.theta)
+    near &= free
+    if not near.any():
+        return None, None
+    return near, np.where(slopes.down, lo - x, hi - x)
+
+
+def at_kinks(x, l1, lo, hi):
+    """Coordinates at a kink of ``F``: at zero with an L1 weight, or at a bound."""
+    at_bound = None if lo is None else (x <= lo) | (x >= hi)
+    if l1 is None:
+        return np.zeros(x.shape, dtype=bool) if at_bound is None else at_bound
+    at_zero = (x == 0) & (np.asarray(l1) > 0)
+    return at_zero if at_bound is None else at_zero | at_bound
