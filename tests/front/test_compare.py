@@ -81,6 +81,7 @@ def test_filters_and_table():
     assert "Ridge" in done.stdout and "LinearRegression" not in done.stdout and "1 of 1 agree" in done.stdout
 
 
+@pytest.mark.slow  # fits and draws two datasets in a subprocess: 15 s
 def test_plot_writes_a_png(tmp_path):
     pytest.importorskip("matplotlib")
     import matplotlib.image

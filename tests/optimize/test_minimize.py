@@ -60,7 +60,7 @@ def _iterations_to(optimizer, a, b, rel=1e-8, maxiter=100_000):
     return res.nit
 
 
-@pytest.mark.parametrize("kappa", [100.0, 1000.0])
+@pytest.mark.parametrize("kappa", [100.0, pytest.param(1000.0, marks=pytest.mark.slow)])  # 1000: 30 s of GD steps
 @pytest.mark.parametrize("nesterov", [False, True])
 def test_textbook_momentum_beats_gradient_descent_fivefold(kappa, nesterov):
     a, b = spd_problem(50, kappa, seed=int(kappa))
