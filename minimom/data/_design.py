@@ -16,14 +16,14 @@
 - the per-row arrays (weights, labels, targets) where the rows live
   (:meth:`Design.rows`, :meth:`Design.compute`, :meth:`Design.take`, ...).
 
-Kinds: :class:`DenseDesign` (an ndarray in memory, read in row-block views),
-:class:`SparseDesign` (CSR/CSC, one block through sparse products),
-:class:`MemmapDesign` (row blocks copied from the file and their pages
+Kinds: ``DenseDesign`` (:mod:`minimom.data._dense_design`: an ndarray in memory, read in row-block views),
+``SparseDesign`` (CSR/CSC, one block through sparse products),
+``MemmapDesign`` (row blocks copied from the file and their pages
 released, so memory stays flat) and ``DaskDesign`` (:mod:`minimom.data._dask`:
 one task per row chunk on the active scheduler). Every pass is the same block
 kernel (:mod:`minimom.data._arrays`) summed over blocks; a kind only says how to
 cut ``X`` into blocks and add their results (``_reduce``). A new kind of data
-(zarr, HDF5) is one more subclass here.
+(zarr, HDF5) is one more subclass of :class:`Design`, chosen in ``_kind``.
 """
 
 from __future__ import annotations
@@ -35,13 +35,10 @@ import scipy.sparse as sp
 
 from . import _arrays, _hessian
 from ._arrays import Moments, ScoreWeights
-from ._blocks import _is_dask, _is_memmap, _release
+from ._blocks import _is_dask, _is_memmap
 
-__all__ = ["Design", "DenseDesign", "MemmapDesign", "ScoreWeights", "apply_by_rows", "as_design",
-           "fit_design", "ACCEPT_SPARSE", "DTYPES"]
+__all__ = ["Design", "ScoreWeights", "apply_by_rows", "as_design", "fit_design", "ACCEPT_SPARSE", "DTYPES"]
 
-_SAMPLE_ROWS = 1024  # rows of the first block that decide whether the moments need a centre
-_NORMAL_SPREAD = 1e-250  # a variance this small may have lost its digits to underflow: centre then
 ACCEPT_SPARSE = ["csr", "csc"]  # other sparse formats are converted to CSR (a sparse copy, never dense)
 DTYPES = [np.float64, np.float32]
 
@@ -198,93 +195,19 @@ class Design:
         return fn(X)
 
 
-class DenseDesign(Design):
-    """An ndarray in memory (float64 or float32), read in row-block views of about ``_block_bytes``."""
-
-    _block_bytes = 2 << 20  # a block read twice in a pass (scores, then X^T R) is still in cache the second time
-
-    def _read(self, rows: slice):
-        return self.X[rows]
-
-    def _reduce(self, func, rows, combine=_add):
-        blocks = _arrays._row_blocks(self.X, self._block_bytes)
-        if len(blocks) == 1 and self._lean:
-            return tuple(func(self.X, *rows))  # the lean path: no slicing
-        total = None
-        for b in blocks:
-            part = tuple(func(self._read(b), *(r[b] for r in rows)))
-            total = part if total is None else tuple(combine(total, part))
-        return total
-
-    def _shift(self, weights):
-        """The first block's weighted mean; zeros (no centring copy of each block) where a sample of the first
-        block's rows has every column's mean within a standard deviation of zero: the second moment about zero
-        then loses no more digits than about the mean (a constant column needs a mean of exactly zero)."""
-        b = _arrays._row_blocks(self.X, self._block_bytes)[0]
-        block = _arrays._as_float(self._read(b))
-        w = weights[b]
-        sample, ws = block[:_SAMPLE_ROWS], w[:_SAMPLE_ROWS]
-        total = float(ws.sum())
-        if total > 0:
-            with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # (then not about zero)
-                mean = ws @ sample / total
-                spread = ws @ np.square(sample - mean) / total
-                near = ((mean == 0) & (spread == 0)) | ((mean * mean <= spread) & (spread > _NORMAL_SPREAD))
-            if np.all(near):
-                return np.zeros(self.n_features)
-        return w @ block / max(w.sum(), 1e-300)
-
-    def matmul(self, coef, offset):
-        out = np.empty((self.n_rows, coef.shape[1]))
-        for b in _arrays._row_blocks(self.X, self._block_bytes):
-            np.add(_arrays._as_float(self._read(b)) @ coef, offset, out=out[b])
-        return out
-
-    def _xxt(self):
-        product = np.zeros((self.n_rows, self.n_rows))
-        blocks = _arrays._row_blocks(self.X, self._block_bytes)
-        for r in blocks:
-            for c in blocks:
-                product[r, c] = _arrays._as_float(self._read(r)) @ _arrays._as_float(self._read(c)).T
-        return product
-
-
-class MemmapDesign(DenseDesign):
-    """A memory-mapped file: every row block is copied into memory and its pages released after use."""
-
-    _check_finite, _lean, costly_passes = True, False, True
-    _block_bytes = 2 << 20  # blocks are copies here (a few at a time): small, so memory stays flat at any size of X
-
-    def _read(self, rows: slice):
-        piece = self.X[rows]
-        block = np.array(piece)
-        _release(piece)
-        return block
-
-    @classmethod
-    def validate(cls, estimator, X, y, sample_weight, **kwargs):
-        """Checked without reading ``X`` (NaN and inf are caught in the first pass)."""
-        from sklearn.utils.validation import validate_data
-
-        X, y = validate_data(estimator, X, y, dtype=None, ensure_all_finite=False, **kwargs)
-        if X.dtype.kind not in "fiub":
-            raise ValueError(f"X must hold numbers; got dtype {X.dtype}.")
-        return cls(X), y, sample_weight
-
-
 def _kind(X) -> type[Design]:
     """The one place that asks what kind of ``X`` this is."""
     if _is_dask(X):
         from ._dask import DaskDesign
 
         return DaskDesign
-    if _is_memmap(X):
-        return MemmapDesign
     if sp.issparse(X):
         from ._sparse_design import SparseDesign
 
         return SparseDesign
-    return DenseDesign
+    from ._dense_design import DenseDesign, MemmapDesign
+
+    return MemmapDesign if _is_memmap(X) else DenseDesign
 
 
 def as_design(X, dtype=None) -> Design:
@@ -299,9 +222,8 @@ def fit_design(estimator, X, y, sample_weight=None, **kwargs) -> tuple[Design, o
     float32 kept; sparse made float64 once). Memmaps are checked without being
     read, dask arrays where they live. ``kwargs``: ``multi_output``, ``y_numeric``.
     """
-    kind = _kind(X)
-    if kind is not DenseDesign and not sp.issparse(X):  # memmaps and dask arrays validate themselves
-        return kind.validate(estimator, X, y, sample_weight, **kwargs)
+    if _is_dask(X) or _is_memmap(X):  # they validate themselves, without reading X
+        return _kind(X).validate(estimator, X, y, sample_weight, **kwargs)
     from sklearn.utils.validation import validate_data
 
     X, y = validate_data(estimator, X, y, accept_sparse=ACCEPT_SPARSE, dtype=DTYPES, **kwargs)

@@ -15,8 +15,8 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from ._base import set_fitted
+from ._enet_problem import solver_data
 from ._prox_newton import solve_logistic
-from ._sparse_models import solver_data
 
 __all__ = ["fit_l1_logistic", "resolve_penalty"]
 

@@ -31,7 +31,8 @@ from sklearn.utils._param_validation import Interval
 from ..data._design import fit_design
 from ..optimizers._penalties import SeparablePenalty, _check_alpha, check_l1_ratio
 from ._base import COMMON_CONSTRAINTS, blas_threads, linear_scores, set_fitted, whole_or_previous
-from ._enet_solver import EnetProblem, centred_design, solve_enet, solver_data  # noqa: F401 (solver_data: re-exported)
+from ._enet_problem import EnetProblem, centred_design
+from ._enet_solver import solve_enet
 
 __all__ = ["ElasticNet", "Lasso"]
 
@@ -53,8 +54,8 @@ def require_in_memory(estimator, X, what: str = "") -> None:
 def centred_problems(design, y, sample_weight, fit_intercept: bool):
     """The least-squares setup shared by :class:`ElasticNet` and ``positive=True`` (:mod:`._positive`).
 
-    Returns ``(problems, x_mean, y_mean, sw_sum)``: one :class:`~._enet_solver.EnetProblem` per column of
-    ``y`` (``X`` copied and centred once for all of them, see :func:`~._enet_solver.centred_design`), the
+    Returns ``(problems, x_mean, y_mean, sw_sum)``: one :class:`~._enet_problem.EnetProblem` per column of
+    ``y`` (``X`` copied and centred once for all of them, see :func:`~._enet_problem.centred_design`), the
     weighted means of ``X`` and ``y`` (zeros without intercept) and the sum of the sample weights.
     """
     weights, sw_sum = design.normalized_weights(sample_weight)
