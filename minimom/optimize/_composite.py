@@ -84,9 +84,9 @@ class _CompositeRun(_Run):
     # -- orthant-wise projected L-BFGS --------------------------------------------------------------------------
     def _quasi_newton(self, m: int, ftol: float) -> str:
         composite = self.composite
-        l1, l2 = composite.weights if composite.weights is not None else (None, 0.0)
+        l1, l2 = composite.weights if composite.weights is not None else (None, None)
         l1 = l1 if l1 is not None and np.any(l1) else None
-        l2 = l2 if np.any(l2) else None
+        l2 = l2 if l2 is not None and np.any(l2) else None
         lo, hi = composite.lo, composite.hi
         box = composite.penalty is None and lo is not None  # bounds alone: slopes, gaps and residual in one pass
         memory = ReducedMemory(m, self.x.size)
