@@ -117,7 +117,9 @@ class GramCache:
     """Gram matrices of working sets, each feature's column products computed once per fit.
 
     The products live in a square buffer that grows by doubling (positions in order of first use); a new
-    working set adds its new features' rows against every cached feature in one product.
+    working set adds its new features' rows against every cached feature in one product. :meth:`get` answers
+    ``(columns, G)`` with the columns in the buffer's order, and ``G`` a read-only view of the buffer (no copy of
+    ``d^2`` numbers) when they are all the cached features.
     """
 
     def __init__(self, problem):
@@ -142,5 +144,9 @@ class GramCache:
             self.buffer[m:total, :total] = block
             self.buffer[:m, m:total] = block[:, :m].T
             self.position[new] = np.arange(m, total)
-        index = self.position[columns]
-        return self.buffer.take(index, axis=0).take(index, axis=1)
+        index = np.sort(self.position[columns])  # the buffer's order: rows read in sequence, no copy for all
+        if len(index) == len(self.features):
+            view = self.buffer[: len(index), : len(index)]
+            view.flags.writeable = False
+            return self.features.copy(), view
+        return self.features[index], self.buffer[index][:, index]

@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _homotopy, _quadratic_cd
+from . import _active_set, _homotopy, _quadratic_cd
 from ._enet_problem import GramCache, column_square_norms
 
 _MIN_WORKING_SET = 10
 _FIRST_SCALE = 1.0  # the first working set: max(10, sqrt(d)) features, its Gram about one pass over X
 _GROW = 1  # a working set grows by at most this many times its support
-_CD_EPOCHS = 10  # at most, before each homotopy
+_CD_EPOCHS = 3  # at most, before each homotopy
+_ALL = 0.5  # a working set of more than this share of the features takes them all
 _HINT_RATIO = 10  # the previous factor is carried over when at most support / this many features enter
 
 
@@ -104,6 +105,8 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
                              support_size + min(entering, max(int(_GROW * support_size), _MIN_WORKING_SET))))
         if ws_size <= support_size and ws_size < d:
             ws_size = min(d, 2 * ws_size)
+        if ws_size > _ALL * d:  # the next working set would have been all of them: one Gram, one subproblem fewer
+            ws_size = d
         if ws_size < d:
             columns = np.sort(np.argpartition(-score, ws_size - 1)[:ws_size])
         else:
@@ -111,7 +114,7 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
         outside = np.ones(d, dtype=bool)
         outside[columns] = False
         columns = columns[norms[columns] > 0]
-        G = gram_cache.get(columns)
+        columns, G = gram_cache.get(columns)
         w_ws = w[columns]
         c = gradient[columns] + G @ w_ws
         # Solve the subproblem well below what still violates outside it (celer's rule), exactly when nothing does.
@@ -123,8 +126,10 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
             H = G + l2 * np.eye(len(columns)) if l2 else G
             start = w_ws.copy()
             _cd_warm_start(H, c, start, l1, positive_mask[columns])
-            carried = _local_hint(hint, columns, local) if _HINT_RATIO * entering <= support_size else None
-            found = _homotopy.solve(H, c, l1, positive, start, hint=carried)
+            found = _active_set.solve(H, c, l1, positive, start)
+            if found is None:
+                carried = _local_hint(hint, columns, local) if _HINT_RATIO * entering <= support_size else None
+                found = _homotopy.solve(H, c, l1, positive, start, hint=carried)
             if found is None and np.any(start):
                 found = _homotopy.solve(H, c, l1, positive)
         if found is not None:  # exact on the working set
