@@ -124,8 +124,7 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
         found = None
         if l1 > 0:  # the exact homotopy from the current point, else from zero, else coordinate descent
             H = G + l2 * np.eye(len(columns)) if l2 else G
-            start = w_ws.copy()
-            _cd_warm_start(H, c, start, l1, positive_mask[columns])
+            start = _active_set.proximal_gradient(H, c, l1, positive, w_ws)
             found = _active_set.solve(H, c, l1, positive, start)
             if found is None:
                 carried = _local_hint(hint, columns, local) if _HINT_RATIO * entering <= support_size else None
