@@ -117,7 +117,9 @@ class GramCache:
     """Gram matrices of working sets, each feature's column products computed once per fit.
 
     The products live in a square buffer that grows by doubling (positions in order of first use); a new
-    working set adds its new features' rows against every cached feature in one product.
+    working set adds its new features' rows against every cached feature in one product. :meth:`get` answers
+    ``(columns, G)`` with the columns in the buffer's order, and ``G`` a read-only view of the buffer (no copy of
+    ``d^2`` numbers) when they are all the cached features.
     """
 
     def __init__(self, problem):
@@ -127,6 +129,9 @@ class GramCache:
         self.buffer = np.zeros((0, 0))
 
     def get(self, columns):
+        d = self.problem.X.shape[1]
+        if len(columns) == d and len(self.features) < d and self.problem.centred:
+            self._everything()
         new = columns[self.position[columns] < 0]
         if len(new):
             m, total = len(self.features), len(self.features) + len(new)
@@ -142,5 +147,21 @@ class GramCache:
             self.buffer[m:total, :total] = block
             self.buffer[:m, m:total] = block[:, :m].T
             self.position[new] = np.arange(m, total)
-        index = self.position[columns]
-        return self.buffer.take(index, axis=0).take(index, axis=1)
+        index = np.sort(self.position[columns])  # the buffer's order: rows read in sequence, no copy for all
+        if len(index) == len(self.features):
+            view = self.buffer[: len(index), : len(index)]
+            view.flags.writeable = False
+            return self.features.copy(), view
+        return self.features[index], self.buffer[index][:, index]
+
+    def _everything(self):
+        """The whole Gram matrix in one symmetric product (``X^T X``: BLAS syrk, half the work of the rest)."""
+        X, s = self.problem.X, self.problem.weights
+        if self.problem.uniform:
+            self.buffer = X.T @ X
+            self.buffer *= s[0]
+        else:
+            scaled = X * np.sqrt(s)[:, None]
+            self.buffer = scaled.T @ scaled
+        self.features = np.arange(X.shape[1])
+        self.position = self.features.copy()

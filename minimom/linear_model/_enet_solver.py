@@ -11,13 +11,18 @@ column-major copy; any other ``X`` is never centred: the mean acts on d-vectors,
 The solver (celer / skglm's working sets, Massias et al. 2018, Bertrand et al. 2022):
 
 1. one pass ``g = X_c^T (s * r)`` gives the duality gap (the stopping rule) and each feature's KKT violation;
-2. the working set is the support plus the most violating features (at least twice the support, at least 10);
+2. the working set is the support plus the most violating features (at least twice the support, at least 10,
+   at most three times the support while that is under a third of the samples, twice beyond; all features
+   once that is over half of them);
 3. its Gram matrix ``G = X_ws,c^T diag(s) X_ws,c`` is formed once (each feature's column products once per
-   fit) and the subproblem solved there exactly: a few coordinate-descent epochs bring the support close,
-   then the homotopy of :mod:`._homotopy` (warm-started, one Cholesky update per event) ends at the exact
-   solution (when few features enter, from the previous working set's final Cholesky factor);
-   :mod:`._quadratic_cd` (coordinate descent and active-set Newton steps) is the fallback and the solver
-   when ``l1 = 0`` (``positive=True`` without L1);
+   fit; all of it in one symmetric product when the working set is every feature) and the subproblem solved
+   there exactly: 30 accelerated proximal-gradient steps (matrix-vector products) bring the support and signs
+   close, then the primal-dual active-set iterations of :mod:`._active_set` (one Cholesky factorization each,
+   all wrong signs and violations corrected at once) end at the exact solution, typically in 1-5 iterations;
+   when they do not, the homotopy of :mod:`._homotopy` (warm-started, one Cholesky update per event; when few
+   features enter, from the previous working set's final factor) does, and :mod:`._quadratic_cd`
+   (coordinate descent and active-set Newton steps) is the last fallback and the solver when ``l1 = 0``
+   (``positive=True`` without L1);
 4. repeat until the gap is ``<= tol * sum_i s_i y_c,i^2`` (scikit-learn's own test, in its scale).
 """
 
@@ -25,13 +30,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _homotopy, _quadratic_cd
+from . import _active_set, _homotopy, _quadratic_cd
 from ._enet_problem import GramCache, column_square_norms
 
 _MIN_WORKING_SET = 10
 _FIRST_SCALE = 1.0  # the first working set: max(10, sqrt(d)) features, its Gram about one pass over X
-_GROW = 1  # a working set grows by at most this many times its support
-_CD_EPOCHS = 10  # at most, before each homotopy
+_GROW = 2  # a working set grows by at most this many times its support, while it is under a third of the samples
+_GROW_NEAR_RANK = 1  # ... and by at most its support beyond: supports near the rank make the subproblems singular
+_ALL = 0.5  # a working set of more than this share of the features takes them all
 _HINT_RATIO = 10  # the previous factor is carried over when at most support / this many features enter
 
 
@@ -100,10 +106,13 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
         if n_iter >= max_iter:
             return w, gap, max(n_iter, 1), False
         support_size = int(np.count_nonzero(w))
+        grow = _GROW if 3 * support_size <= problem.X.shape[0] else _GROW_NEAR_RANK
         ws_size = min(d, max(first_size, 2 * support_size, ws_size if entering == 0 else 0,
-                             support_size + min(entering, max(int(_GROW * support_size), _MIN_WORKING_SET))))
+                             support_size + min(entering, max(grow * support_size, _MIN_WORKING_SET))))
         if ws_size <= support_size and ws_size < d:
             ws_size = min(d, 2 * ws_size)
+        if ws_size > _ALL * d:  # the next working set would have been all of them: one Gram, one subproblem fewer
+            ws_size = d
         if ws_size < d:
             columns = np.sort(np.argpartition(-score, ws_size - 1)[:ws_size])
         else:
@@ -111,7 +120,7 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
         outside = np.ones(d, dtype=bool)
         outside[columns] = False
         columns = columns[norms[columns] > 0]
-        G = gram_cache.get(columns)
+        columns, G = gram_cache.get(columns)
         w_ws = w[columns]
         c = gradient[columns] + G @ w_ws
         # Solve the subproblem well below what still violates outside it (celer's rule), exactly when nothing does.
@@ -121,10 +130,11 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
         found = None
         if l1 > 0:  # the exact homotopy from the current point, else from zero, else coordinate descent
             H = G + l2 * np.eye(len(columns)) if l2 else G
-            start = w_ws.copy()
-            _cd_warm_start(H, c, start, l1, positive_mask[columns])
-            carried = _local_hint(hint, columns, local) if _HINT_RATIO * entering <= support_size else None
-            found = _homotopy.solve(H, c, l1, positive, start, hint=carried)
+            start = _active_set.proximal_gradient(H, c, l1, positive, w_ws)
+            found = _active_set.solve(H, c, l1, positive, start)
+            if found is None:
+                carried = _local_hint(hint, columns, local) if _HINT_RATIO * entering <= support_size else None
+                found = _homotopy.solve(H, c, l1, positive, start, hint=carried)
             if found is None and np.any(start):
                 found = _homotopy.solve(H, c, l1, positive)
         if found is not None:  # exact on the working set
@@ -144,16 +154,6 @@ def _local_hint(hint, columns, local):
     local[columns] = np.arange(len(columns))
     order = local[hint[0]]
     return (order, hint[1]) if np.all(order >= 0) else None
-
-
-def _cd_warm_start(H, c, w, l1, positive):
-    """Coordinate-descent epochs on ``w`` (in place) until its support stops changing (at most ``_CD_EPOCHS``).
-
-    They bring the support close to the subproblem's, for little: the homotopy that follows then has few events.
-    """
-    q = c - H @ w
-    _quadratic_cd.soft_threshold_epochs(H, q, w, np.full(len(c), l1), H.diagonal(), positive, _CD_EPOCHS,
-                                        until_stable=True)
 
 
 def _exact_everywhere(xta, w, l1, positive, floor=0.0) -> bool:

@@ -116,9 +116,10 @@ class ElasticNet(SeparablePenalty, MultiOutputMixin, RegressorMixin, BaseEstimat
     The solver works on *working sets* (celer, skglm): one pass ``X^T r`` gives
     the duality gap and the features violating optimality; the support and the
     worst violators form a working set whose weighted, centred Gram matrix is
-    formed once; coordinate descent with Anderson extrapolation runs on it, and
-    once the signs are stable the linear system on the support is solved
-    exactly (the *polish*). ``X`` may be dense (float32 is converted to float64
+    formed once; accelerated proximal-gradient steps on it bring the support
+    and signs close, and primal-dual active-set iterations solve the linear
+    system on the support exactly, checked against the optimality conditions
+    (a warm-started homotopy when they do not end). ``X`` may be dense (float32 is converted to float64
     once; fitted attributes are float32) or scipy.sparse (never densified:
     centring acts on d-vectors). Memory-mapped arrays are read in place; dask
     arrays raise a TypeError.
