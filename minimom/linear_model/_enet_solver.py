@@ -11,12 +11,13 @@ column-major copy; any other ``X`` is never centred: the mean acts on d-vectors,
 The solver (celer / skglm's working sets, Massias et al. 2018, Bertrand et al. 2022):
 
 1. one pass ``g = X_c^T (s * r)`` gives the duality gap (the stopping rule) and each feature's KKT violation;
-2. the working set is the support plus the most violating features (at least twice the support, at least 10,
+2. the working set is the support plus the most violating features (the first ``max(10, sqrt(d))``, on dense
+   ``X`` at least ``min(d, 2 n) / 8``; then at least twice the support, at least 10,
    at most three times the support while that is under a third of the samples, twice beyond; all features
    once that is over half of them);
 3. its Gram matrix ``G = X_ws,c^T diag(s) X_ws,c`` is formed once (each feature's column products once per
    fit; all of it in one symmetric product when the working set is every feature) and the subproblem solved
-   there exactly: 30 accelerated proximal-gradient steps (matrix-vector products) bring the support and signs
+   there exactly: 20-30 accelerated proximal-gradient steps (matrix-vector products) bring the support and signs
    close, then the primal-dual active-set iterations of :mod:`._active_set` (one Cholesky factorization each,
    all wrong signs and violations corrected at once) end at the exact solution, typically in 1-5 iterations;
    when they do not, the homotopy of :mod:`._homotopy` (warm-started, one Cholesky update per event; when few
