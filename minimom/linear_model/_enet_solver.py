@@ -11,12 +11,13 @@ column-major copy; any other ``X`` is never centred: the mean acts on d-vectors,
 The solver (celer / skglm's working sets, Massias et al. 2018, Bertrand et al. 2022):
 
 1. one pass ``g = X_c^T (s * r)`` gives the duality gap (the stopping rule) and each feature's KKT violation;
-2. the working set is the support plus the most violating features (at least twice the support, at least 10,
+2. the working set is the support plus the most violating features (the first ``max(10, sqrt(d))``, on dense
+   ``X`` at least ``min(d, 2 n) / 8``; then at least twice the support, at least 10,
    at most three times the support while that is under a third of the samples, twice beyond; all features
    once that is over half of them);
 3. its Gram matrix ``G = X_ws,c^T diag(s) X_ws,c`` is formed once (each feature's column products once per
    fit; all of it in one symmetric product when the working set is every feature) and the subproblem solved
-   there exactly: 30 accelerated proximal-gradient steps (matrix-vector products) bring the support and signs
+   there exactly: 20-30 accelerated proximal-gradient steps (matrix-vector products) bring the support and signs
    close, then the primal-dual active-set iterations of :mod:`._active_set` (one Cholesky factorization each,
    all wrong signs and violations corrected at once) end at the exact solution, typically in 1-5 iterations;
    when they do not, the homotopy of :mod:`._homotopy` (warm-started, one Cholesky update per event; when few
@@ -35,6 +36,7 @@ from ._enet_problem import GramCache, column_square_norms
 
 _MIN_WORKING_SET = 10
 _FIRST_SCALE = 1.0  # the first working set: max(10, sqrt(d)) features, its Gram about one pass over X
+_FIRST_SHARE, _FIRST_RANK = 0.125, 2  # on dense X, at least an eighth of min(d, 2 n) (a support is at most n)
 _GROW = 2  # a working set grows by at most this many times its support, while it is under a third of the samples
 _GROW_NEAR_RANK = 1  # ... and by at most its support beyond: supports near the rank make the subproblems singular
 _ALL = 0.5  # a working set of more than this share of the features takes them all
@@ -91,7 +93,9 @@ def solve_enet(problem, l1, l2, positive, w0, tol, max_iter):
     # |x_j^T s y_c| <= ||x_j|| ||y_c||: the scale of the KKT conditions where no l1 sets one (positive least squares)
     floor = float(np.max(norms, initial=0.0)) * float(np.sqrt(problem.weights @ problem.y**2))
     ws_size, n_iter = 0, 0
-    first_size = max(_MIN_WORKING_SET, int(_FIRST_SCALE * np.sqrt(d)))  # Gram ~ one pass over X
+    # Gram ~ one pass over X; on dense X at least an eighth of min(d, 2 n) (fewer rounds when both are many)
+    share = _FIRST_SHARE * min(d, _FIRST_RANK * problem.X.shape[0]) if problem.centred else 0
+    first_size = max(_MIN_WORKING_SET, int(_FIRST_SCALE * np.sqrt(d)), int(share))
     gram_cache = GramCache(problem)
     hint = (np.zeros(0, dtype=np.intp), None)  # the last homotopy's active features and their Cholesky factor
     local = np.full(d, -1, dtype=np.intp)
