@@ -72,7 +72,8 @@ def _composite(penalty, bounds, x0, optimizer=None, batch_size=None):
     if optimizer is None:
         optimizer = ProximalMomentum() if batch_size is not None else Momentum()
     x0 = _as_array_if_flat(x0)  # as minimize reads it: a flat list of numbers is an array
-    size = _flatten_x0(x0)[0].size
+    # Its size; _problem flattens (and checks) x0 itself, so a numeric array needs no flattening here.
+    size = x0.size if isinstance(x0, np.ndarray) and x0.dtype.kind in "biuf" else _flatten_x0(x0)[0].size
     if penalty is not None:
         penalty = _flat_penalty(penalty, x0, size)
     lo, hi = (None, None) if bounds is None else _flat_bounds(bounds, x0, size)
@@ -154,9 +155,9 @@ def _flat_bounds(bounds, x0, size):
         lo, hi = ends[0::2].copy(), ends[1::2].copy()
     if lo.size != size:
         raise ValueError(f"{_BOUNDS_HELP}: got {lo.size} bounds for {size} parameters.")
-    wrong = np.flatnonzero(lo > hi)
-    if wrong.size:
-        i = wrong[0]
+    wrong = lo > hi
+    if wrong.any():
+        i = np.flatnonzero(wrong)[0]
         raise ValueError(f"bounds has lo > hi for parameter {i} (flat index): lo={lo[i]!r} > hi={hi[i]!r}; "
                          "every lower bound must be at most its upper bound.")
     return lo, hi
@@ -182,8 +183,10 @@ def _side(value, size, path):
     if value is None:
         raise ValueError(f"{path} must be numbers (use +-np.inf for no bound), got None.")
     array = np.asarray(value, dtype=float)
-    if np.any(np.isnan(array)):
+    if np.isnan(array).any():
         raise ValueError(f"{path} contains NaN; use -np.inf or np.inf for no bound.")
+    if array.shape == (size,):
+        return array.copy()
     try:
         return np.broadcast_to(array, (size,)).astype(float)
     except ValueError:

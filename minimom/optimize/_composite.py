@@ -84,35 +84,40 @@ class _CompositeRun(_Run):
     # -- orthant-wise projected L-BFGS --------------------------------------------------------------------------
     def _quasi_newton(self, m: int, ftol: float) -> str:
         composite = self.composite
-        l1, l2 = composite.weights if composite.weights is not None else (None, 0.0)
+        l1, l2 = composite.weights if composite.weights is not None else (None, None)
         l1 = l1 if l1 is not None and np.any(l1) else None
-        l2 = l2 if np.any(l2) else None
+        l2 = l2 if l2 is not None and np.any(l2) else None
         lo, hi = composite.lo, composite.hi
         box = composite.penalty is None and lo is not None  # bounds alone: slopes, gaps and residual in one pass
         memory = ReducedMemory(m, self.x.size)
         self.state = _QuasiNewtonState(None, None, memory)  # scipy_method's hess_inv reads the pairs from it
         smooth_grad = self.grad if l2 is None else self.grad + l2 * self.x  # f + l2 x^2 / 2 is the smooth part
         slopes = box_slopes(self.x, self.grad, lo, hi) if box else None
+        n = self.x.size
         while self.nit < self.maxiter:
             x = self.x
             if box:
-                pg = slopes.pg
-                edge = (x <= lo) | (x >= hi)
+                pg, free, edge = slopes.pg, slopes.free, slopes.pinned  # pinned: the free ones at a bound
             else:
                 pg = pseudo_gradient(x, smooth_grad, l1, lo, hi)
-                edge = at_kinks(x, l1, lo, hi)
-            free = pg != 0
+                free, edge = pg != 0, at_kinks(x, l1, lo, hi)
             found = None
             for _attempt in (0, 1):  # the quasi-Newton step; then, if it finds no decrease, steepest descent
-                near, landing = (near_bounds(x, slopes, free, lo, hi, memory) if box
-                                 else near_kinks(x, pg, l1, lo, hi, memory))
+                if box:
+                    near, landing = near_bounds(x, slopes, lo, hi, memory)
+                    every = near is None and slopes.free_count == n
+                else:
+                    near, landing = near_kinks(x, pg, l1, lo, hi, memory)
                 solved = free if landing is None else free & ~near
-                d = memory.direction(pg, None if solved.all() else solved)
+                d = memory.direction(pg, None if (every if box else solved.all()) else solved)
                 if landing is not None:  # what a Cauchy step would carry onto its bound or zero lands there
-                    d[near] = landing[near]
+                    np.copyto(d, landing, where=near)
                 # Inside its orthant and box a coordinate moves as the metric says; one at zero or at a bound
                 # must move the way -pg points, into the piece where F is smooth (OWL-QN's alignment).
-                d[(d * pg > 0) & edge] = 0.0
+                if edge is not None:
+                    uphill = d * pg > 0
+                    uphill &= edge
+                    d[uphill] = 0.0
                 slope = float(pg.dot(d))
                 if not slope < 0:
                     d[d * pg >= 0] = 0.0
@@ -171,10 +176,10 @@ class _CompositeRun(_Run):
                 return None
             smooth, grad = self._evaluate(trial)
             smooth = float(smooth)
-            value = smooth + composite.value(trial)
+            value = smooth if composite.penalty is None else smooth + composite.value(trial)
             if value == -math.inf:
                 return "unbounded"
-            if not (math.isfinite(value) and np.isfinite(grad).all()):
+            if not (math.isfinite(value) and _finite(grad)):
                 t *= 0.1
                 continue
             if abs(value - loss) <= roundoff:
@@ -275,6 +280,11 @@ class _CompositeRun(_Run):
         if not intermediate and (self.composite.penalty is not None or self.composite.lo is not None):
             result["message"] = result["message"].replace("the gradient's infinity norm", _RESIDUAL)
         return result
+
+
+def _finite(grad) -> bool:
+    """Whether every entry is finite: a sum of squares is (one BLAS call), or else, if it overflowed, each entry."""
+    return math.isfinite(grad.dot(grad)) or bool(np.isfinite(grad).all())
 
 
 def _pairs(given, resolved) -> int:

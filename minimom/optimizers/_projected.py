@@ -19,6 +19,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+from scipy.linalg.blas import idamax as _idamax
 from scipy.linalg.lapack import dgesv as _gesv
 
 
@@ -48,19 +49,33 @@ class BoxSlopes(NamedTuple):
     gap: np.ndarray  # how far each coordinate can move downhill: to lo where grad > 0, else to hi
     size: np.ndarray  # |pg|
     down: np.ndarray  # grad > 0: the coordinate moves down, towards lo
+    free: np.ndarray  # pg != 0: the coordinates the step moves
+    free_count: int
+    pinned: np.ndarray | None  # free coordinates at a bound (downhill leads away from it); None when there are none
     residual: float  # max |x - P(x - grad)| = max min(|pg|, gap): the projected gradient's infinity norm
 
 
 def box_slopes(x, grad, lo, hi) -> BoxSlopes:
     """The projected method's view of ``x`` in the box ``[lo, hi]`` without a penalty (``pseudo_gradient``'s
     ``pg`` with ``l1=None``, and the residual ``max |x - P(x - g)|`` coordinate by coordinate:
-    ``min(g, x - lo)`` moving down, ``min(-g, hi - x)`` moving up)."""
+    ``min(g, x - lo)`` moving down, ``min(-g, hi - x)`` moving up).
+
+    A step runs on small arrays, where each numpy call costs more than its arithmetic: counts and BLAS's
+    ``idamax`` stand in for numpy's reductions (``any``, ``all``, ``max``), which cost several calls each.
+    """
     down = grad > 0
-    gap = np.where(down, x - lo, hi - x)  # x is in the box: gap >= 0, and 0 exactly at the bound that holds it
+    below, above = x - lo, hi - x  # x is in the box: both >= 0
+    gap = np.where(down, below, above)  # 0 exactly at the bound that holds the coordinate
     pg = np.where(gap > 0, grad, 0.0)
     size = np.abs(pg)
-    residual = float(np.maximum.reduce(np.minimum(size, gap))) if x.size else 0.0
-    return BoxSlopes(pg, gap, size, down, residual)
+    free = pg != 0
+    reach = np.minimum(size, gap)
+    residual = float(reach[_idamax(reach)]) if x.size else 0.0
+    # A free coordinate cannot sit at its downhill bound (gap > 0), so one at a bound sits at the uphill one.
+    pinned = np.minimum(below, above) == 0
+    pinned &= free
+    return BoxSlopes(pg, gap, size, down, free, int(np.count_nonzero(free)),
+                     pinned if np.count_nonzero(pinned) else None, residual)
 
 
 def arc_point(x, d, t, orthant, lo, hi):
@@ -93,9 +108,9 @@ class ReducedMemory:
         self.rows = np.zeros((2 * m, n))  # S in rows 0..m-1, Y in rows m..2m-1, by slot
         self.yy = np.zeros((m, m))
         self.age = np.zeros(m)
-        self.system = np.zeros((2 * m, 2 * m))  # the solve's matrix without -Y'Y / theta
+        self.system = np.eye(2 * m)  # the solve's matrix without -Y'Y / theta; every slot free: identity rows
         self.scale = np.ones(2 * m)  # W = scale * rows: theta on the S rows, 1 on the Y rows
-        self.clear()
+        self.count, self.next, self.added, self.theta = 0, 0, 0, 1.0
 
     def clear(self):
         self.count, self.next, self.added, self.theta = 0, 0, 0, 1.0
@@ -103,7 +118,7 @@ class ReducedMemory:
         self.yy[...] = 0.0
         self.age[...] = 0.0
         self.system[...] = 0.0
-        self.system[np.diag_indices(2 * self.m)] = 1.0  # every slot free
+        np.fill_diagonal(self.system, 1.0)  # every slot free
 
     def add(self, s, y, sy, yy):
         """Store the pair in the oldest slot: one row and column of ``Y'Y`` and of the system each."""
@@ -147,8 +162,8 @@ class ReducedMemory:
             gram = held_rows.dot(held_rows.T)  # [[S_A'S_A, S_A'Y_A], [Y_A'S_A, Y_A'Y_A]]
             gram[:m, :m] *= theta
             gram[m:, m:] *= 1.0 / theta
-            system = self.scaled + gram
-            g = pg * free
+            gram += self.scaled
+            system, g = gram, pg * free
         rhs = rows.dot(g)
         rhs *= self.scale
         _, _, z, info = _gesv(system, rhs, overwrite_a=True, overwrite_b=True)  # LAPACK: a 2m x 2m solve
@@ -183,14 +198,15 @@ def near_kinks(x, pg, l1, lo, hi, memory):
     return near, np.where(near_down, down - x, np.where(near_up, up - x, 0.0))
 
 
-def near_bounds(x, slopes, free, lo, hi, memory):
+def near_bounds(x, slopes, lo, hi, memory):
     """``near_kinks`` for bounds alone, from the point's slopes: the free coordinates whose gap to the bound
-    downhill is within the scaled gradient step ``|pg| / theta``, and the move onto that bound."""
+    downhill is within the scaled gradient step ``|pg| / theta``, and the move onto that bound (None, None
+    when there are none)."""
     if memory.count == 0:
         return None, None
     near = slopes.gap <= slopes.size * (1.0 / memory.theta)
-    near &= free
-    if not near.any():
+    near &= slopes.free
+    if not np.count_nonzero(near):
         return None, None
     return near, np.where(slopes.down, lo - x, hi - x)
 
