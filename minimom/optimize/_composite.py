@@ -23,6 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..optimizers._projected import (
+    ZERO,
     ReducedMemory,
     arc_point,
     at_kinks,
@@ -115,7 +116,7 @@ class _CompositeRun(_Run):
                 # Inside its orthant and box a coordinate moves as the metric says; one at zero or at a bound
                 # must move the way -pg points, into the piece where F is smooth (OWL-QN's alignment).
                 if edge is not None:
-                    uphill = d * pg > 0
+                    uphill = d * pg > ZERO
                     uphill &= edge
                     d[uphill] = 0.0
                 slope = float(pg.dot(d))

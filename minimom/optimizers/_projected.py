@@ -22,6 +22,9 @@ import numpy as np
 from scipy.linalg.blas import idamax as _idamax
 from scipy.linalg.lapack import dgesv as _gesv
 
+ZERO = np.zeros(())  # 0 as a 0-d array: numpy compares arrays with it faster than with a Python number
+ZERO.flags.writeable = False
+
 
 def pseudo_gradient(x, grad, l1, lo, hi):
     """The minimum-norm slope of ``f + l1 |x|`` at ``x`` along feasible coordinate moves (0: held there).
@@ -61,18 +64,19 @@ def box_slopes(x, grad, lo, hi) -> BoxSlopes:
     ``min(g, x - lo)`` moving down, ``min(-g, hi - x)`` moving up).
 
     A step runs on small arrays, where each numpy call costs more than its arithmetic: counts and BLAS's
-    ``idamax`` stand in for numpy's reductions (``any``, ``all``, ``max``), which cost several calls each.
+    ``idamax`` stand in for numpy's reductions (``any``, ``all``, ``max``), which cost several calls each,
+    and comparisons are with the array ``ZERO`` (a Python ``0`` is converted anew at every call).
     """
-    down = grad > 0
+    down = grad > ZERO
     below, above = x - lo, hi - x  # x is in the box: both >= 0
     gap = np.where(down, below, above)  # 0 exactly at the bound that holds the coordinate
-    pg = np.where(gap > 0, grad, 0.0)
+    pg = np.where(gap > ZERO, grad, ZERO)
     size = np.abs(pg)
-    free = pg != 0
+    free = pg != ZERO
     reach = np.minimum(size, gap)
     residual = float(reach[_idamax(reach)]) if x.size else 0.0
     # A free coordinate cannot sit at its downhill bound (gap > 0), so one at a bound sits at the uphill one.
-    pinned = np.minimum(below, above) == 0
+    pinned = np.minimum(below, above) == ZERO
     pinned &= free
     return BoxSlopes(pg, gap, size, down, free, int(np.count_nonzero(free)),
                      pinned if np.count_nonzero(pinned) else None, residual)
@@ -106,10 +110,17 @@ class ReducedMemory:
     def __init__(self, m: int, n: int):
         self.m = m
         self.rows = np.zeros((2 * m, n))  # S in rows 0..m-1, Y in rows m..2m-1, by slot
-        self.yy = np.zeros((m, m))
+        self.squares = np.zeros((2 * m, 2 * m))  # Y'Y in the lower right block, 0 elsewhere
+        self.yy = self.squares[m:, m:]
         self.age = np.zeros(m)
         self.system = np.eye(2 * m)  # the solve's matrix without -Y'Y / theta; every slot free: identity rows
+        self.scaled = np.empty((2 * m, 2 * m))  # the system with -Y'Y / theta: what direction copies
         self.scale = np.ones(2 * m)  # W = scale * rows: theta on the S rows, 1 on the Y rows
+        self.gram_scale = np.ones((2 * m, 2 * m))  # theta on the S'S block, 1 / theta on the Y'Y block
+        # Blocks as views made once (slicing costs a call each time), and whole-matrix operations rather than
+        # in-place ones on blocks: numpy walks a strided block of a small matrix several times slower.
+        self._upper, self._lower = self.system[:m, m:], self.system[m:, :m]
+        self._gram_ss, self._gram_yy = self.gram_scale[:m, :m], self.gram_scale[m:, m:]
         self.count, self.next, self.added, self.theta = 0, 0, 0, 1.0
 
     def clear(self):
@@ -132,17 +143,17 @@ class ReducedMemory:
         # The new pair is the newest: its row of L is its row of S'Y (so L - S'Y has a zero row, but for
         # -s.y on the diagonal), its column of L is zero (so L - S'Y has the column -s_j.y_slot). The
         # other pairs keep their order, so nothing else changes.
-        system = self.system
-        upper, lower = system[:m, m:], system[m:, :m]
+        system, upper, lower = self.system, self._upper, self._lower
         if self.added > m:  # the slot held an older pair (a fresh slot's row and column are still zero)
             upper[slot, :] = lower[:, slot] = 0.0
         upper[:, slot] = lower[slot, :] = -with_y[:m]
         system[slot, slot] = 0.0  # a filled slot: no identity row
         system[m + slot, m + slot] = -with_y[slot]  # -D
         self.theta = theta = yy / sy
-        self.scaled = scaled = system.copy()  # the system with -Y'Y / theta: what direction copies
-        scaled[m:, m:] -= self.yy * (1.0 / theta)
-        self.scale[:m] = theta
+        inverse = 1.0 / theta
+        np.subtract(system, np.multiply(self.squares, inverse, out=self.scaled), out=self.scaled)
+        self.scale[:m] = self._gram_ss[...] = theta
+        self._gram_yy[...] = inverse
         self.unscale = self.scale * (-1.0 / theta**2)  # z -> W z: the solution's scale in the step
 
     def pairs(self):
@@ -154,14 +165,13 @@ class ReducedMemory:
         """``-(B_FF)^-1 pg_F`` on the free coordinates (``free`` a boolean mask or None for all), 0 elsewhere."""
         if self.count == 0:
             return pg * (-1.0 / max(math.sqrt(pg.dot(pg)), 1e-300))  # the first step: one unit long, as L-BFGS-B's
-        rows, theta, m = self.rows, self.theta, self.m
+        rows, theta = self.rows, self.theta
         if free is None:
             g, system = pg, self.scaled.copy()
         else:  # W_F'W_F = W'W - W_A'W_A, from the held coordinates
             held_rows = rows.compress(~free, axis=1)
             gram = held_rows.dot(held_rows.T)  # [[S_A'S_A, S_A'Y_A], [Y_A'S_A, Y_A'Y_A]]
-            gram[:m, :m] *= theta
-            gram[m:, m:] *= 1.0 / theta
+            gram *= self.gram_scale
             gram += self.scaled
             system, g = gram, pg * free
         rhs = rows.dot(g)
