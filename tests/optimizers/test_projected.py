@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from minimom.optimizers._projected import ReducedMemory, arc_point, pseudo_gradient
+from minimom.optimize._composite import _finite
+from minimom.optimizers._projected import ReducedMemory, arc_point, box_slopes, pseudo_gradient
 
 
 def dense_bfgs(pairs, theta):
@@ -61,3 +62,30 @@ def test_arc_point_stops_at_zero_and_at_the_bounds():
     orthant = np.array([1.0, -1.0, 1.0, -1.0])
     point = arc_point(x, d, 1.0, orthant, np.full(4, -0.5), np.full(4, 2.0))
     np.testing.assert_array_equal(point, [0.0, -0.5, 2.0, -0.5])
+
+
+def test_box_slopes_against_the_projected_gradient_and_the_bounds():
+    rng = np.random.default_rng(3)
+    n = 12
+    lo, hi = -rng.random(n), rng.random(n)
+    lo[0], hi[1] = -np.inf, np.inf
+    x = rng.uniform(lo.clip(-1), hi.clip(None, 1))
+    x[2], x[3], x[4], x[5] = lo[2], hi[3], lo[4], hi[5]  # at a bound: pushed out (2, 3) or pulled in (4, 5)
+    g = rng.standard_normal(n)
+    g[2], g[3], g[4], g[5], g[6] = 1.0, -1.0, -1.0, 1.0, 0.0
+    slopes = box_slopes(x, g, lo, hi)
+    assert slopes.residual == np.max(np.abs(x - np.clip(x - g, lo, hi)))  # scipy's projected gradient
+    held = np.zeros(n, dtype=bool)
+    held[[2, 3, 6]] = True  # a feasible move along -g is impossible (2, 3) or flat (6)
+    np.testing.assert_array_equal(slopes.free, ~held)
+    np.testing.assert_array_equal(slopes.pg, np.where(held, 0.0, g))
+    assert slopes.free_count == n - 3
+    np.testing.assert_array_equal(np.flatnonzero(slopes.pinned), [4, 5])  # free, and sitting at a bound
+
+
+def test_the_finiteness_test_survives_an_overflowing_sum_of_squares():
+    with np.errstate(over="ignore"):  # as minimize runs its loop
+        assert _finite(np.array([1e200, -3e200, 1.0]))  # g.g overflows, every entry is finite
+    assert not _finite(np.array([1.0, np.nan]))
+    assert not _finite(np.array([np.inf, 1.0]))
+    assert _finite(np.zeros(3))
