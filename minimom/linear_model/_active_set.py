@@ -3,11 +3,12 @@
 On a working set the subproblem is ``min_w 0.5 w^T H w - c^T w + l1 ||w||_1`` (``w >= 0`` when ``positive``;
 ``H = G + l2 I``). Its solution is fixed by its support ``A`` and signs ``s``: ``H_AA w_A = c_A - l1 s_A``,
 with ``sign(w_A) = s_A`` and ``|q_j| <= l1`` off ``A`` (``q = c - H w``). From a guess of ``(A, s)`` (the support
-of a coordinate-descent start) each iteration solves that system once (one Cholesky factorization) and
-corrects the guess all at once: coordinates whose sign came out wrong leave, coordinates violating
-``|q_j| <= l1`` enter with the sign of ``q_j`` -- the primal-dual active-set method (Hintermueller, Ito and
-Kunisch, 2002; a semismooth Newton method), which ends in very few iterations from a start near the
-solution, where the homotopy of :mod:`._homotopy` needs one event per coordinate that enters or leaves.
+of a proximal-gradient start, :func:`proximal_gradient`) each iteration solves that system once (one Cholesky
+factorization, its leading block kept from the previous iteration) and corrects the guess all at once:
+coordinates whose sign came out wrong leave, coordinates violating ``|q_j| <= l1`` enter with the sign of
+``q_j`` -- the primal-dual active-set method (Hintermueller, Ito and Kunisch, 2002; a semismooth Newton
+method), which ends in very few iterations from a start near the solution, where the homotopy of
+:mod:`._homotopy` needs one event per coordinate that enters or leaves.
 
 It is not globally convergent: :func:`solve` gives up (``None``) on a cycle, a singular ``H_AA`` or after
 ``max_iter`` iterations, and the caller runs the homotopy. A returned point is verified exactly as the
@@ -33,21 +34,27 @@ def solve(H, c, l1, positive, w0, max_iter=_MAX_ITER):
     """The minimizer from the support and signs of ``w0``, or ``None``.
 
     Returns ``(w, iterations, (order, factor))`` like :func:`._homotopy.solve`: ``w`` verified optimal and the
-    lower Cholesky factor of ``H`` on the coordinates ``order`` (the support of ``w``).
+    lower Cholesky factor of ``H`` on the coordinates ``order`` (the support of ``w``). The factor is kept
+    from one iteration to the next up to the first coordinate that leaves (the support is ordered largest
+    first, the likeliest to leave last; entering coordinates are appended), and only the rest factored anew.
     """
     c = np.asarray(c, dtype=np.float64)
     active = np.flatnonzero(w0)
+    active = active[np.argsort(-np.abs(w0[active]) * np.sqrt(H.diagonal()[active]), kind="stable")]
     signs = np.ones(len(active)) if positive else np.sign(w0[active])
     slack = l1 * (1 + _KKT_SLACK) + 1e-14 * float(np.max(np.abs(c), initial=0.0))
     seen = set()
     outside = np.ones(len(c), dtype=bool)
     w = np.zeros(len(c))
+    factor, prefix = None, 0
     for iteration in range(1, max_iter + 1):
-        key = (active.tobytes(), signs.tobytes())
+        order = np.argsort(active)
+        key = (active[order].tobytes(), signs[order].tobytes())
         if key in seen:  # a cycle: the method will not end here
             return None
         seen.add(key)
-        factor, w_active = _solve_support(H[active][:, active], c[active] - l1 * signs)  # faster than np.ix_
+        factor = _factor(H, active, factor, prefix)
+        w_active = None if factor is None else _solve_factored(factor, c[active] - l1 * signs)
         if w_active is None:
             return None
         w[:] = 0.0
@@ -59,10 +66,10 @@ def solve(H, c, l1, positive, w0, max_iter=_MAX_ITER):
         kept = w_active * signs > 0
         if len(entering) == 0 and kept.all():
             return w, iteration, (active, factor)
-        # the next guess, in the order of the coordinates (a stable key for the cycle test)
-        order = np.argsort(np.concatenate([active[kept], entering]), kind="stable")
-        active = np.concatenate([active[kept], entering])[order]
-        signs = np.concatenate([signs[kept], np.ones(len(entering)) if positive else np.sign(q[entering])])[order]
+        prefix = len(active) if kept.all() else int(np.argmin(kept))
+        entering = entering[np.argsort(-np.abs(q[entering]), kind="stable")]
+        active = np.concatenate([active[kept], entering])
+        signs = np.concatenate([signs[kept], np.ones(len(entering)) if positive else np.sign(q[entering])])
     return None
 
 
@@ -86,12 +93,13 @@ def proximal_gradient(H, c, l1, positive, w, steps=None):
             return w
         v /= top
     step = 1.0 / (1.1 * float(v @ (H @ v)))
-    scaled, shift, threshold = H * -step, c * step, l1 * step  # z = y - step (H y - c) = (I - step H) y + step c
+    threshold = l1 * step
     x, y, t = w, w.copy(), 1.0
     for _ in range(steps):
-        z = scaled @ y
+        z = H @ y  # z = y - step (H y - c), in place (a scaled copy of H would cost an allocation of k^2)
+        z -= c
+        z *= -step
         z += y
-        z += shift
         if positive:
             new = np.maximum(z - threshold, 0.0, out=z)
         else:
@@ -108,18 +116,40 @@ def proximal_gradient(H, c, l1, positive, w, steps=None):
     return x if objective(x) <= objective(w) else w
 
 
-def _solve_support(H_AA, b):
-    """``(L, x)``: the lower Cholesky factor of ``H_AA`` and ``H_AA^{-1} b``, or ``(None, None)`` if singular."""
+def _factor(H, active, previous=None, prefix=0):
+    """The lower Cholesky factor of ``H_AA`` (F-ordered), keeping ``previous[:prefix, :prefix]`` (a factor of its
+    leading block) and factoring the Schur complement of the rest; ``None`` when singular or collinear (a pivot
+    below ``_COLLINEAR`` of ``H_jj``, as the homotopy refuses a coordinate)."""
+    m = len(active)
+    factor = np.zeros((m, m), order="F")
+    rest = active[prefix:]
+    if prefix:
+        kept = previous[:prefix, :prefix]
+        factor[:prefix, :prefix] = kept
+        if len(rest) == 0:
+            return factor
+        coupling, info = dtrtrs(kept, H[active[:prefix]][:, rest], lower=1)  # L_11^{-1} H_12
+        if info:
+            return None
+        factor[prefix:, :prefix] = coupling.T
+        block = H[rest][:, rest] - coupling.T @ coupling
+    elif m == 0:
+        return factor
+    else:
+        block = H[rest][:, rest]  # rows, then columns: faster than np.ix_
+    lower, info = dpotrf(block.T, lower=1, clean=1)  # symmetric: its transpose is the F-ordered copy
+    if info or not np.all(np.diagonal(lower) ** 2 > _COLLINEAR * H.diagonal()[rest]):
+        return None
+    factor[prefix:, prefix:] = lower
+    return factor
+
+
+def _solve_factored(factor, b):
+    """``H_AA^{-1} b`` from the lower Cholesky factor of ``H_AA`` (two triangular solves), or ``None``."""
     if len(b) == 0:
-        return np.zeros((0, 0), order="F"), np.zeros(0)
-    factor, info = dpotrf(H_AA.T, lower=1, clean=1)  # symmetric: its transpose is the F-ordered copy
-    pivots = np.diagonal(factor)
-    if info or not np.all(pivots**2 > _COLLINEAR * np.diagonal(H_AA)):  # as the homotopy refuses a coordinate
-        return None, None
+        return np.zeros(0)
     half, info = dtrtrs(factor, b, lower=1)
     if info:
-        return None, None
+        return None
     solution, info = dtrtrs(factor, half, lower=1, trans=1)
-    if info or not np.all(np.isfinite(solution)):
-        return None, None
-    return factor, solution
+    return solution if info == 0 and np.all(np.isfinite(solution)) else None
