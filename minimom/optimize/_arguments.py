@@ -151,6 +151,9 @@ def _own_hvp_at(fun, x, args) -> Callable:
     return functools.partial(fun.hessian_vector, x)
 
 
+_own_hvp_at.evaluations = 0  # setting it up evaluates nothing (the loop counts a traced product's one evaluation)
+
+
 def _users_gradient(fun, jac, x0, unflatten, size) -> Callable:
     """``(flat x, *args) -> (loss, flat gradient)`` from the user's gradient: ``jac=True`` or ``jac(x, *args)``."""
     if jac is True:

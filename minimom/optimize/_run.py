@@ -41,7 +41,8 @@ class _Run:
         def hvp(v):  # traced on first use: optimizers with numbers given never pay for it
             if not hvp_at_x:
                 hvp_at_x.append(self.hvp_at(self.flat_fun, x, args))
-                self.nfev += 1  # tracing the Hessian-vector product evaluates fun and its gradient once
+                # tracing the Hessian-vector product evaluates fun and its gradient once (an own product does not)
+                self.nfev += getattr(self.hvp_at, "evaluations", 1)
             return hvp_at_x[0](v)
 
         tuned = calibrate(Curvature(hvp, x, safety=safety, stochastic=self.batches is not None))

@@ -41,7 +41,9 @@ def test_the_default_solves_it_as_numpy_does_calling_its_own_derivatives():
 def test_a_tuned_momentum_takes_its_curvature_from_the_own_hessian_vector_product():
     A, b = _problem(1)
     eigenvalues = np.linalg.eigvalsh(A)
-    res = mm.minimize(_Quadratic(A, b), np.zeros(len(b)), optimizer=mm.TunedMomentum(), maxiter=5000, tol=1e-10)
+    objective = _Quadratic(A, b)
+    res = mm.minimize(objective, np.zeros(len(b)), optimizer=mm.TunedMomentum(), maxiter=5000, tol=1e-10)
+    assert objective.calls == res.nfev  # the own Hessian-vector product evaluates nothing
     assert res.status == "converged"
     np.testing.assert_allclose(res.x, np.linalg.solve(A, b), rtol=0, atol=1e-8)
     # the heavy ball tuned from the exact extremes needs about sqrt(kappa) ln(1/eps) steps, not kappa's
