@@ -30,20 +30,17 @@ _KKT_SLACK = 1e-10  # relative slack on |q_j| <= l1_j when checking a polished p
 _RANK_TOLERANCE = 4 * np.finfo(float).eps
 
 
-def soft_threshold_epochs(H, q, w, l1, diag, positive, epochs, order=None, until_stable=False) -> int:
+def soft_threshold_epochs(H, q, w, l1, diag, positive, epochs, order=None) -> int:
     """``epochs`` cyclic passes of coordinate descent over ``order`` (default: all coordinates).
 
     ``w`` and ``q = c - H w`` are updated in place (``q -= delta H[j]`` by BLAS ``daxpy``, a third of
-    numpy's cost for one row). ``until_stable``: stop after the first pass (from the second on) in which
-    no coordinate entered or left the support. Returns the passes made.
+    numpy's cost for one row). Returns the passes made.
     """
     l1, diag, positive = l1.tolist(), diag.tolist(), positive.tolist()
     order = range(len(diag)) if order is None else order.tolist()
     in_place = q.dtype == np.float64 and q.flags.c_contiguous and H.dtype == np.float64
     values = w.tolist()
-    done = 0
-    for done in range(1, epochs + 1):
-        moved = False
+    for _ in range(epochs):
         for j in order:
             d = diag[j]
             if d <= 0.0:
@@ -63,11 +60,8 @@ def soft_threshold_epochs(H, q, w, l1, diag, positive, epochs, order=None, until
                 else:
                     q -= (new - old) * H[j]
                 values[j] = new
-                moved = moved or new == 0.0 or old == 0.0
-        if until_stable and done > 1 and not moved:
-            break
     w[:] = values
-    return done
+    return epochs
 
 
 def kkt_violation(q, w, l1, positive) -> float:
