@@ -6,6 +6,13 @@ os.environ.setdefault("SCIPY_ARRAY_API", "1")
 import autograd.numpy as anp
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run (the suite is deterministic); HYPOTHESIS_PROFILE=explore
+# draws fresh ones, to hunt for new counterexamples locally.
+settings.register_profile("deterministic", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 
 def spd_problem(d: int, kappa: float, seed: int):

@@ -158,8 +158,8 @@ def _flat_bounds(bounds, x0, size):
     wrong = lo > hi
     if wrong.any():
         i = np.flatnonzero(wrong)[0]
-        raise ValueError(f"bounds has lo > hi for parameter {i} (flat index): lo={lo[i]!r} > hi={hi[i]!r}; "
-                         "every lower bound must be at most its upper bound.")
+        raise ValueError(f"bounds has lo > hi for parameter {i} (flat index): lo={float(lo[i])!r} > "
+                         f"hi={float(hi[i])!r}; every lower bound must be at most its upper bound.")
     return lo, hi
 
 

@@ -207,7 +207,7 @@ def test_a_user_penalty_needs_only_value_and_prox():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"bounds": [(1.0, 0.0), (None, None)]}, "lo > hi"),
+    ({"bounds": [(1.0, 0.0), (None, None)]}, r"lo=1\.0 > hi=0\.0"),
     ({"bounds": [(0.0, 1.0)] * 3}, "bounds"),
     ({"bounds": {"a": (0, 1)}}, "bounds"),
     ({"bounds": Bounds([0, 0, 0], [1, 1, 1])}, "bounds"),
