@@ -35,7 +35,8 @@ from timing import median_times
 
 import minimom as mm
 from minimom.data._design import as_design
-from minimom.linear_model._objectives import BinaryLogLoss, LinearObjective
+from minimom.linear_model._objectives import LinearObjective
+from minimom.linear_model._row_losses import BinaryLogLoss
 from minimom.linear_model._whitening import safe_moments, whitening
 
 

@@ -35,8 +35,9 @@ from ..data._design import fit_design
 from ..optimizers._momentum import GradientDescent
 from ._base import COMMON_CONSTRAINTS, blas_threads, by_rows, linear_scores, run_minimize, set_fitted, whole_or_previous
 from ._dual import gram_solve
-from ._objectives import LinearObjective, SquaredError
+from ._objectives import LinearObjective
 from ._positive import fit_positive
+from ._row_losses import SquaredError
 from ._sparse_models import require_in_memory
 from ._whitening import FULL_MAX_FEATURES, minimum_norm, safe_moments, whitening
 

@@ -24,7 +24,8 @@ from ..optimize._result import _inf_norm
 from ._base import COMMON_CONSTRAINTS, blas_threads, set_fitted, whole_or_previous
 from ._classifier import LinearClassifierOutputs
 from ._newton import NewtonProblem, NewtonResult, first_binary, newton, quasi_updates, use_newton
-from ._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss, _sum_zero_basis
+from ._objectives import LinearObjective
+from ._row_losses import BinaryLogLoss, MultinomialLogLoss, _sum_zero_basis
 from ._sparse_logistic import fit_l1_logistic, is_l1, resolve_penalty
 from ._sparse_models import require_in_memory
 from ._whitening import (

@@ -13,6 +13,7 @@ with ``lr_k`` from a line search that satisfies the strong Wolfe conditions and
 
 from __future__ import annotations
 
+import copy
 import numbers
 from typing import NamedTuple
 
@@ -126,10 +127,12 @@ class ConjugateMomentum(Optimizer):
         return 0.9 if self.memory else 0.1  # quasi-Newton steps need little; CG needs a closer search
 
     def calibrate(self, curvature) -> ConjugateMomentum:
-        """``self``, or with ``memory="auto"`` a copy with the number of pairs for this problem's size."""
+        """``self``, or with ``memory="auto"`` a copy (of the same class) with the number of pairs for this size."""
         if self.memory != "auto":
             return self
-        return ConjugateMomentum(memory=_auto_memory(curvature.params.size), ftol=self.ftol)
+        resolved = copy.copy(self)  # a subclass keeps its own steps
+        resolved.memory = _auto_memory(curvature.params.size)
+        return resolved
 
     def init(self, params: np.ndarray) -> ConjugateState:
         """No previous step or gradient yet; an empty curvature memory of ``memory`` pairs."""

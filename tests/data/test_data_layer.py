@@ -9,7 +9,8 @@ from autograd import grad, make_hvp
 from autograd.scipy.special import logsumexp
 
 from minimom.data import _arrays as _data
-from minimom.linear_model._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss, SquaredError
+from minimom.linear_model._objectives import LinearObjective
+from minimom.linear_model._row_losses import BinaryLogLoss, MultinomialLogLoss, SquaredError
 
 
 def data(kind, n=700, d=7, seed=0):

@@ -14,7 +14,8 @@ import minimom as mm
 from minimom.data._design import as_design
 from minimom.data._hessian import newton_part
 from minimom.linear_model import _logistic, _newton
-from minimom.linear_model._objectives import BinaryLogLoss, LinearObjective, MultinomialLogLoss, _sum_zero_basis
+from minimom.linear_model._objectives import LinearObjective
+from minimom.linear_model._row_losses import BinaryLogLoss, MultinomialLogLoss, _sum_zero_basis
 from minimom.linear_model._whitening import safe_moments, whitening
 
 

@@ -282,6 +282,21 @@ def test_auto_memory_is_the_documented_number_of_pairs(size, pairs):
     assert mm.ConjugateMomentum().init(np.zeros(size)).memory.m == pairs
 
 
+def test_calibrating_a_subclass_keeps_its_own_steps():
+    # "auto" resolves to a copy of the same class with the number of pairs: a subclass's update survives.
+    class FirstStepIsMinusGrad(mm.ConjugateMomentum):
+        def update(self, grad, state, params):
+            step, new_state = super().update(grad, state, params)
+            return (-grad if state.x is None else step), new_state
+
+    resolved = FirstStepIsMinusGrad(ftol=1e-9).calibrate(mm.Curvature(lambda v: v, np.zeros(4)))
+    assert type(resolved) is FirstStepIsMinusGrad and resolved.memory == 100 and resolved.ftol == 1e-9
+    # On 0.5 x'x from x0 = 3 the first step -grad is exact: one evaluation along it, where the generic unit
+    # step (scipy L-BFGS-B's) needs a second trial.
+    res = mm.minimize(lambda x: 0.5 * anp.sum(x * x), np.full(4, 3.0), optimizer=FirstStepIsMinusGrad())
+    assert res.status == "converged" and res.nit == 1 and res.nfev == 2 and np.all(res.x == 0.0)
+
+
 def test_auto_memory_solves_unscaled_least_squares_in_fewer_steps_than_lbfgsb_with_ten_pairs():
     # Ridge on diabetes' raw measurements (columns from 0.5 to 35 in spread, plus an intercept): the
     # closed form against the default, and scipy's L-BFGS-B (maxcor 10) at the same gradient test.
