@@ -13,11 +13,7 @@ from scipy.special import expit
 
 
 class SquaredError:
-    """``0.5 * sum_i w_i ||y_i - z_i||^2`` over rows, ``Y`` of shape (n, k).
-
-    Row losses hold their per-row arrays in ``row_data`` and receive the
-    block's rows of each (``Design.loss_pass`` slices them).
-    """
+    """``0.5 * sum_i w_i ||y_i - z_i||^2`` over rows, ``Y`` of shape (n, k)."""
 
     def __init__(self, Y, weights):
         self.row_data = (Y, weights[:, None])
