@@ -291,8 +291,8 @@ def test_calibrating_a_subclass_keeps_its_own_steps():
 
     resolved = FirstStepIsMinusGrad(ftol=1e-9).calibrate(mm.Curvature(lambda v: v, np.zeros(4)))
     assert type(resolved) is FirstStepIsMinusGrad and resolved.memory == 100 and resolved.ftol == 1e-9
-    # On 0.5 x'x from x0 = 3 the first step -grad is exact: one evaluation along it, where the generic unit
-    # step (scipy L-BFGS-B's) needs a second trial.
+    # On 0.5 x'x from x0 = 3 (the minimum 6 units away) the first step -grad is exact: one evaluation along it,
+    # where the generic first step (one unit long, as scipy L-BFGS-B's) takes 2 iterations and 3 evaluations.
     res = mm.minimize(lambda x: 0.5 * anp.sum(x * x), np.full(4, 3.0), optimizer=FirstStepIsMinusGrad())
     assert res.status == "converged" and res.nit == 1 and res.nfev == 2 and np.all(res.x == 0.0)
 
