@@ -116,7 +116,7 @@ class MultinomialLogLoss:
         exp, total, top = self._probabilities(scores)
         own = self.basis[labels[:, 0]]  # e_y B: each row's basis row, (n, K - 1)
         weights = weights[:, 0]
-        value = float(weights @ (np.log(total) - _own_logit(scores, own, top)))
+        value = float(weights @ _row_values(scores, own, total, top))
         residual = exp @ self.basis
         residual /= total[:, None]
         residual -= own
@@ -133,7 +133,7 @@ class MultinomialLogLoss:
         """``(value, residual, curvature)`` of a block: per row ``C_i = w_i B^T (diag(p_i) - p_i p_i^T) B``."""
         exp, total, top = self._probabilities(scores)
         own = self.basis[labels[:, 0]]
-        value = float(weights[:, 0] @ (np.log(total) - _own_logit(scores, own, top)))
+        value = float(weights[:, 0] @ _row_values(scores, own, total, top))
         probability = exp / total[:, None]
         q = probability @ self.basis
         residual = weights * (q - own)
@@ -149,12 +149,12 @@ class MultinomialLogLoss:
         return (weights * hessian_change) @ self.basis
 
 
-def _own_logit(scores, own, top):
-    """Each row's logit of its own class less the row's largest, ``s_i . B_{y_i} - m_i`` (both of the same size:
-    their difference is as exact as the logits)."""
-    picked = (scores * own) @ np.ones(own.shape[1])
-    picked -= top
-    return picked
+def _row_values(scores, own, total, top):
+    """Each row's loss ``log sum_k e^{l_k - m} - (l_y - m)``, with ``l_y = s_i . B_{y_i}`` and ``m`` the row's
+    largest logit (``l_y - m`` formed per row: both of the same size, their difference as exact as the logits)."""
+    values = (scores * own) @ np.ones(own.shape[1])
+    values -= top
+    return np.subtract(np.log(total), values, out=values)
 
 
 def _sum_zero_basis(n_classes: int) -> np.ndarray:
