@@ -10,40 +10,24 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 
-from ..data._design import ScoreWeights, fit_design
-from ..optimize._minimize import minimize
-from ..optimize._result import _inf_norm
+from ..data._design import fit_design
 from ._base import COMMON_CONSTRAINTS, blas_threads, set_fitted, whole_or_previous
 from ._classifier import LinearClassifierOutputs
-from ._newton import NewtonProblem, NewtonResult, first_binary, newton, quasi_updates, use_newton
+from ._logistic_roads import first_order_road, newton_road
+from ._newton import NewtonResult, first_binary, hands_off, use_newton
 from ._objectives import LinearObjective
 from ._row_losses import BinaryLogLoss, MultinomialLogLoss, _sum_zero_basis
 from ._sparse_logistic import fit_l1_logistic, is_l1, resolve_penalty
 from ._sparse_models import require_in_memory
-from ._whitening import (
-    FULL_MAX_FEATURES,
-    _round_length,
-    _WhitenedMomentum,
-    blend,
-    inverse_apply,
-    minimum_norm,
-    safe_moments,
-    warm_start_point,
-    whitening,
-)
+from ._whitening import FULL_MAX_FEATURES, minimum_norm, safe_moments, warm_start_point, whitening
 
 __all__ = ["LogisticRegression"]
-
-_COLLAPSED = 1e-8  # re-whiten only while the curvature is above this fraction of its value at zero
-_ROUNDING_GRADIENT = 1e-10  # an internal gradient this small is at float64's resolution of this objective
 
 
 class LogisticRegression(LinearClassifierOutputs, BaseEstimator):
@@ -125,9 +109,6 @@ class LogisticRegression(LinearClassifierOutputs, BaseEstimator):
         self.verbose = verbose
         self.warm_start = warm_start
 
-    def _default_optimizer(self):
-        return _WhitenedMomentum()
-
     def fit(self, X, y, sample_weight=None):
         """Fit the model on dense, sparse, memmap or dask ``X``. Returns ``self``.
 
@@ -172,6 +153,7 @@ class LogisticRegression(LinearClassifierOutputs, BaseEstimator):
         curvature = 0.25 if binary else 1.0 / n_classes  # the loss's curvature at zero
         basis = np.ones((1, 1)) if binary else _sum_zero_basis(n_classes)
         newton_steps = use_newton(design, basis.shape[1], self.optimizer)
+        handoff = hands_off(design, basis.shape[1], self.optimizer)
         rows = BinaryLogLoss(labels, weights) if binary else MultinomialLogLoss(labels, weights, basis)
         del labels
         rows.row_data = design.persist(rows.row_data)
@@ -182,17 +164,17 @@ class LogisticRegression(LinearClassifierOutputs, BaseEstimator):
                                        and self.fit_intercept) else None
         objective, white = self._whitened(design, weights, curvature, penalty, rows, basis.shape[1], targets=targets)
         x0 = warm_start_point(previous, objective, white, basis, n_classes)
-        newton_steps = newton_steps and white.P.ndim == 2 and white.prescale is None
+        units = white.P.ndim == 2 and white.prescale is None  # Newton's road needs a full P in the data's units
+        newton_steps, handoff = newton_steps and units, handoff and units
         first = first_binary(objective, white, hessian=newton_steps) if targets is not None else None
         start = (x0, 0, [])
         if newton_steps:
-            start = self._newton(objective, white, x0, first)
+            start = newton_road(self, objective, white, x0, first, self.max_iter)
         elif first is not None:
             objective.at_zero = first[:2]
         if not isinstance(start, NewtonResult):
-            objective, res, n_iter, history = self._minimize(objective, *start, design, penalty, rows, curvature,
-                                                             white)
-            x, optimizer = res.x, res.optimizer
+            objective, x, n_iter, history, optimizer = first_order_road(self, objective, white, *start, penalty, rows,
+                                                                        curvature, handoff)
         else:
             x, n_iter, history, optimizer = start.x, start.n_iter, np.asarray(start.history, dtype=float), "newton"
         W, b = objective.coefficients(x)
@@ -217,82 +199,6 @@ class LogisticRegression(LinearClassifierOutputs, BaseEstimator):
         white = whitening(moments, prescale, curvature, penalty, self.fit_intercept, floor)
         intercept_scale = 1 / math.sqrt(curvature) if self.fit_intercept else None
         return LinearObjective(design, moments.mean, white.P, penalty, width, intercept_scale, rows), white
-
-    def _newton(self, objective, white, x0, first):
-        """Newton steps (:mod:`._newton`): the result, or ``(x, n_iter, history)`` to continue from if they stalled."""
-        problem = NewtonProblem(objective, white, quasi=quasi_updates(objective.design, objective.width))
-        found = newton(problem, x0, self.max_iter, self.tol, first)
-        if found.status == "stalled" and _inf_norm(found.gradient) > _ROUNDING_GRADIENT:
-            return found.x, found.n_iter, found.history
-        if found.status == "maxiter":
-            warnings.warn(f"LogisticRegression did not converge: Stopped after max_iter={self.max_iter} iterations "
-                          f"with the internal gradient's infinity norm {_inf_norm(found.gradient):.3g} still above "
-                          f"tol={self.tol:.3g}; raise max_iter or loosen tol.", ConvergenceWarning, stacklevel=4)
-        return found
-
-    def _minimize(self, objective, x0, n_iter, history, design, penalty, rows, curvature_at_zero, first):
-        """``minimize`` in rounds: with the default optimizer and a penalty, re-whiten at the iterate between rounds.
-
-        The logistic curvature falls as the fit improves, so the whitening made
-        at the start stops being one. After ``_round_length`` iterations
-        without convergence, the objective is whitened again for its Hessian at
-        the current iterate (row curvatures ``w_i p_i (1 - p_i)`` as weights):
-        one pass for the second moments, about the cost of ``n_features / 4``
-        iterations (see ``_round_length``). Returns the last result, the total iterations and the history.
-        """
-        optimizer = self.optimizer if self.optimizer is not None else self._default_optimizer()
-        rewhiten = self.optimizer is None and penalty > 0 and design.n_features <= FULL_MAX_FEATURES
-        round_length = _round_length(design.n_features, isinstance(rows, BinaryLogLoss))
-        remaining, history = self.max_iter - n_iter, [np.asarray(history, dtype=float)]
-        while True:
-            maxiter = min(remaining, round_length) if rewhiten else remaining
-            res = minimize(objective, x0, optimizer=optimizer, maxiter=maxiter, tol=self.tol,
-                           verbose=bool(self.verbose))
-            if res.status == "interrupted":  # minimize keeps the work; a fit stops the script, as scikit-learn's do
-                raise KeyboardInterrupt
-            n_iter, remaining = n_iter + res.nit, remaining - res.nit
-            history.append(res.history)
-            if res.status != "maxiter" or remaining <= 0:
-                break
-            objective, x0 = self._rewhitened(objective, res.x, design, penalty, rows, curvature_at_zero, first)
-        # A line search that cannot decrease the loss with the gradient at rounding level has converged
-        # as far as float64 allows (the message says so): no warning then.
-        at_rounding = res.status in ("no_decrease", "step_collapsed") and _inf_norm(res.jac) <= _ROUNDING_GRADIENT
-        if res.status == "maxiter":  # the rounds' total, in the estimator's terms (res.message counts one round)
-            message = (f"Stopped after max_iter={self.max_iter} iterations with the internal gradient's infinity "
-                       f"norm {_inf_norm(res.jac):.3g} still above tol={self.tol:.3g}; raise max_iter or loosen tol.")
-            warnings.warn(f"LogisticRegression did not converge: {message}", ConvergenceWarning, stacklevel=4)
-        elif res.status != "converged" and not at_rounding:
-            warnings.warn(f"LogisticRegression did not converge: {res.message}", ConvergenceWarning, stacklevel=4)
-        return objective, res, n_iter, np.concatenate(history)
-
-    def _rewhitened(self, objective, x, design, penalty, rows, curvature_at_zero, first):
-        """The objective whitened for its Hessian at ``x``, and ``x`` in the new coordinates.
-
-        ONE pass: each block's rows are weighted by their curvature at the current
-        scores as the block's moments are taken (:class:`ScoreWeights`).
-        """
-        W, b = objective.coefficients(x)
-        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-            moments = objective.design.moments(ScoreWeights(W, b - objective.mean @ W, rows.row_curvature,
-                                                            rows.row_data),
-                                               centre=self.fit_intercept, scale=first.prescale, shift=objective.mean)
-        total = moments.total
-        if not (_COLLAPSED * curvature_at_zero < total < np.inf):
-            # The curvature has vanished (separated or single-class data): the Hessian is the penalty alone,
-            # which no whitening of the data can represent. Keep the current whitening.
-            return objective, x
-        # A trace of the first weights keeps every row's direction alive where the curvature has collapsed.
-        moments = blend(moments, first.moments, 1e-9 * total, first.prescale)
-        white = whitening(moments, first.prescale, total, penalty, self.fit_intercept, floor=True)
-        intercept_scale = 1 / math.sqrt(total) if self.fit_intercept else None
-        mean = moments.mean
-        new = LinearObjective(design, mean, white.P, penalty, objective.width, intercept_scale, rows)
-        x0 = np.zeros(new.size)
-        x0[: new.n_coef] = inverse_apply(white, W).ravel()
-        if new.intercept_scale is not None:
-            x0[new.n_coef:] = (b + (mean - objective.mean) @ W) / new.intercept_scale
-        return new, x0
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -13,7 +13,7 @@ from sklearn import linear_model as sk
 import minimom as mm
 from minimom.data._design import as_design
 from minimom.data._hessian import newton_part
-from minimom.linear_model import _logistic, _newton
+from minimom.linear_model import _logistic_roads, _newton
 from minimom.linear_model._objectives import LinearObjective
 from minimom.linear_model._row_losses import BinaryLogLoss, MultinomialLogLoss, _sum_zero_basis
 from minimom.linear_model._whitening import safe_moments, whitening
@@ -170,13 +170,35 @@ def test_a_stalled_newton_run_continues_on_the_first_order_road(monkeypatch):
     X, y = datasets.load_breast_cancer(return_X_y=True)
     original = _newton.newton
 
-    def stall(problem, x0, max_iter, tol, first=None):
-        found = original(problem, x0, 2, tol, first)
+    def stall(problem, x0, max_iter, tol, first=None, near=False):
+        found = original(problem, x0, 2, tol, first, near)
         return found._replace(status="stalled")
 
-    monkeypatch.setattr(_logistic, "newton", stall)
+    monkeypatch.setattr(_logistic_roads, "newton", stall)
     ours = fit(mm.LogisticRegression(), X, y)
     assert ours.optimizer_ != "newton" and ours.n_iter_[0] > 2
+    assert difference(ours, reference().fit(X, y)) <= 1e-7
+
+
+@pytest.mark.parametrize("classes, d", [(2, 80), (3, 45)])
+@pytest.mark.parametrize("stalls", [False, True])
+def test_the_first_order_road_hands_off_to_newton_near_the_optimum(monkeypatch, classes, d, stalls):
+    """Between NEWTON_IN_MEMORY and NEWTON_HANDOFF unknowns, minimize's rounds hand the last steps to Newton
+    (from the Hessian at the hand-off point, then BFGS updates); if Newton's line search stalls there (forced),
+    the rounds go on. Either way the fit is scikit-learn's tight one."""
+    X, y = collinear(n=4000, d=d, classes=classes, seed=1)
+    assert _newton.NEWTON_IN_MEMORY < (d + 1) * (classes - 1) <= _newton.NEWTON_HANDOFF
+    original, calls = _newton.newton, []
+
+    def spy(problem, x0, max_iter, tol, first=None, near=False):
+        calls.append(near)
+        found = original(problem, x0, 1 if stalls else max_iter, tol, first, near)
+        return found._replace(status="stalled") if stalls else found
+
+    monkeypatch.setattr(_logistic_roads, "newton", spy)
+    ours = fit(mm.LogisticRegression(), X, y)
+    assert calls == [True]  # handed off once, near the optimum (not a Newton run from the start)
+    assert ours.optimizer_ != "newton"
     assert difference(ours, reference().fit(X, y)) <= 1e-7
 
 
