@@ -216,3 +216,31 @@ def test_dask_fit_takes_at_most_ten_passes_and_agrees_with_sklearn(dask_client, 
     ours = fit(mm.LogisticRegression(), Xd, yd)
     assert ours.optimizer_ == "newton" and ours.n_passes_ <= 10
     assert difference(ours, reference().fit(X, y)) <= 1e-7
+
+
+@pytest.mark.parametrize("variant", ["sample_weight", "no_intercept", "balanced", "sparse", "weak_penalty"])
+def test_the_handoff_keeps_every_option_of_the_fit(monkeypatch, variant):
+    """The hand-off (60 features, binary: 61 unknowns) with sample weights, without an intercept, with balanced
+    class weights, on sparse X and at C = 1e4 lands on scikit-learn's tight fit."""
+    X, y = datasets.make_classification(n_samples=3000, n_features=60, random_state=2)
+    params, fit_params = {}, {}
+    if variant == "sample_weight":
+        fit_params["sample_weight"] = np.random.default_rng(0).uniform(0.1, 3.0, len(y))
+    elif variant == "no_intercept":
+        params["fit_intercept"] = False
+    elif variant == "balanced":
+        params["class_weight"] = "balanced"
+    elif variant == "sparse":
+        X = sp.csr_matrix(np.where(np.abs(X) < 0.8, 0.0, X))
+    else:
+        params["C"] = 1e4
+    original, calls = _newton.newton, []
+
+    def spy(problem, x0, max_iter, tol, first=None, near=False):
+        calls.append(near)
+        return original(problem, x0, max_iter, tol, first, near)
+
+    monkeypatch.setattr(_logistic_roads, "newton", spy)
+    ours = fit(mm.LogisticRegression(**params), X, y, **fit_params)
+    assert calls == [True]
+    assert difference(ours, reference(**params).fit(X, y, **fit_params)) <= 1e-8
