@@ -27,8 +27,12 @@ class DenseDesign(Design):
     def _read(self, rows: slice):
         return self.X[rows]
 
+    _blocks = None  # the row slices, cut once (X keeps its shape for the design's life)
+
     def _reduce(self, func, rows, combine=_add):
-        blocks = _arrays._row_blocks(self.X, self._block_bytes)
+        blocks = self._blocks
+        if blocks is None:
+            blocks = self._blocks = _arrays._row_blocks(self.X, self._block_bytes)
         if len(blocks) == 1 and self._lean:
             return tuple(func(self.X, *rows))  # the lean path: no slicing
         total = None
