@@ -58,8 +58,9 @@ def first_order_road(estimator, objective, white, x0, n_iter, history, penalty, 
     Returns ``(objective, x, n_iter, history, optimizer)``: the objective (re-whitened between rounds) that
     ``x`` is a point of. ``white`` is the whitening of ``objective``.
     """
-    objective, white, res, n_iter, history = _rounds(estimator, objective, white, x0, n_iter, history, penalty,
-                                                     rows, curvature_at_zero, handoff)
+    first = white  # the whitening at the start: its units and moments, for every re-whitening
+    objective, white, res, n_iter, history = _rounds(estimator, objective, white, first, x0, n_iter, history,
+                                                     penalty, rows, curvature_at_zero, handoff)
     if res.status != "callback":  # not handed off
         return objective, res.x, n_iter, history, res.optimizer
     found = newton_road(estimator, objective, white, res.x, None, estimator.max_iter - n_iter, near=True,
@@ -67,12 +68,12 @@ def first_order_road(estimator, objective, white, x0, n_iter, history, penalty, 
     if isinstance(found, NewtonResult):
         return objective, found.x, n_iter + found.n_iter, np.concatenate([history, found.history]), res.optimizer
     x, steps, more = found  # Newton's line search stalled above rounding: back to the first-order road
-    objective, white, res, n_iter, tail = _rounds(estimator, objective, white, x, n_iter + steps, more, penalty,
-                                                  rows, curvature_at_zero, False)
+    objective, white, res, n_iter, tail = _rounds(estimator, objective, white, first, x, n_iter + steps, more,
+                                                  penalty, rows, curvature_at_zero, False)
     return objective, res.x, n_iter, np.concatenate([history, tail]), res.optimizer
 
 
-def _rounds(estimator, objective, white, x0, n_iter, history, penalty, rows, curvature_at_zero, handoff):
+def _rounds(estimator, objective, white, first, x0, n_iter, history, penalty, rows, curvature_at_zero, handoff):
     """``minimize`` in rounds: with the default optimizer and a penalty, re-whiten at the iterate between rounds.
 
     After ``_round_length`` iterations without convergence, the objective is
@@ -80,10 +81,12 @@ def _rounds(estimator, objective, white, x0, n_iter, history, penalty, rows, cur
     ``w_i p_i (1 - p_i)`` as weights): one pass for the second moments, about
     the cost of ``n_features / 4`` iterations (see ``_round_length``). With
     ``handoff``, a round stops (status ``"callback"``) once the gradient's
-    infinity norm is ``_HANDOFF`` times its value after the first step.
+    infinity norm is ``_HANDOFF`` times its value after the first step, while
+    ``max_iter`` leaves Newton an iteration. ``white`` is the whitening of
+    ``objective``, ``first`` the one at the start of the fit.
     Returns the objective and its whitening, the last result, the total iterations and the history.
     """
-    design, first = objective.design, white
+    design = objective.design
     optimizer = estimator.optimizer if estimator.optimizer is not None else _WhitenedMomentum()
     rewhiten = estimator.optimizer is None and penalty > 0 and design.n_features <= FULL_MAX_FEATURES
     round_length = _round_length(design.n_features, isinstance(rows, BinaryLogLoss))
@@ -94,7 +97,7 @@ def _rounds(estimator, objective, white, x0, n_iter, history, penalty, rows, cur
         norm = _inf_norm(result.jac)
         if not after_first:
             after_first.append(norm)
-        return estimator.tol < norm <= _HANDOFF * after_first[0]
+        return estimator.tol < norm <= _HANDOFF * after_first[0] and n_iter + result.nit < estimator.max_iter
 
     while True:
         maxiter = min(remaining, round_length) if rewhiten else remaining

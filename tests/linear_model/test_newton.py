@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from scipy.optimize import approx_fprime
 from sklearn import datasets
 from sklearn import linear_model as sk
+from sklearn.exceptions import ConvergenceWarning
 
 import minimom as mm
 from minimom.data._design import as_design
@@ -244,3 +245,31 @@ def test_the_handoff_keeps_every_option_of_the_fit(monkeypatch, variant):
     ours = fit(mm.LogisticRegression(**params), X, y, **fit_params)
     assert calls == [True]
     assert difference(ours, reference(**params).fit(X, y, **fit_params)) <= 1e-8
+
+
+def test_the_handoff_leaves_newton_an_iteration_and_keeps_the_first_whitening(monkeypatch):
+    """Re-whitenings (rounds of 3 iterations here) before and after a stalled hand-off all blend in the
+    whitening made at the start; at every max_iter the hand-off runs only while an iteration is left for
+    Newton, and the fit stops at max_iter with a ConvergenceWarning."""
+    X, y = collinear(n=4000, d=60, seed=1)
+    monkeypatch.setattr(_logistic_roads, "_round_length", lambda d, binary: 3)
+    original_newton, original_rewhitened, budgets, firsts = _newton.newton, _logistic_roads._rewhitened, [], []
+
+    def stall(problem, x0, max_iter, tol, first=None, near=False):
+        budgets.append(max_iter)
+        return original_newton(problem, x0, min(max_iter, 1), tol, first, near)._replace(status="stalled")
+
+    def rewhitened(estimator, objective, white, x, penalty, rows, curvature_at_zero, first):
+        firsts.append(first)
+        return original_rewhitened(estimator, objective, white, x, penalty, rows, curvature_at_zero, first)
+
+    monkeypatch.setattr(_logistic_roads, "newton", stall)
+    monkeypatch.setattr(_logistic_roads, "_rewhitened", rewhitened)
+    ours = fit(mm.LogisticRegression(), X, y)
+    assert len(budgets) == 1 and len(firsts) >= 2 and all(first is firsts[0] for first in firsts)
+    assert difference(ours, reference().fit(X, y)) <= 1e-7
+    for max_iter in range(1, ours.n_iter_[0]):
+        budgets.clear()
+        with pytest.warns(ConvergenceWarning):
+            short = mm.LogisticRegression(max_iter=max_iter).fit(X, y)
+        assert short.n_iter_[0] == max_iter == len(short.loss_curve_) and all(b >= 1 for b in budgets)
