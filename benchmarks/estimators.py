@@ -130,8 +130,9 @@ MEMORY_CASES = [("LogisticRegression", "binary", "LogisticRegression()"), ("Ridg
 QUICK_CASES = ["breast_cancer", "make_classification 10000x20", "make_regression 20000x50 Ridge"]
 
 
-def bench_case(case: str, quick: bool) -> dict:
-    X, y, model = _load(case, quick)
+def bench_case(case: str, quick: bool, data: tuple | None = None) -> dict:
+    """One row: ``data`` ``(X, y, model)``, by default section h's case named ``case``."""
+    X, y, model = data if data is not None else _load(case, quick)
     reference, candidates = _candidates(model)
     repeats = 1 if quick else (3 if X.shape[0] >= 100_000 else (31 if X.size < 100_000 else 7))  # ms-long fits: more
     with warnings.catch_warnings():

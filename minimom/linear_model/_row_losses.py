@@ -45,20 +45,9 @@ class BinaryLogLoss:
 
     @staticmethod
     def value_and_residual(scores, signs, weights, signed_weights):
-        # Plain numpy ufuncs on m = s z (faster than scipy's expit and log_expit on small blocks):
-        # -log(expit(m)) = log1p(exp(-|m|)) - min(m, 0), and expit(-m) = (1 if m <= 0 else e) / (1 + e).
-        margins = signs * scores
-        small = np.abs(margins)
-        np.negative(small, out=small)
-        np.exp(small, out=small)
-        losses = np.log1p(small)
-        losses -= np.minimum(margins, 0.0)
-        value = float(np.vdot(weights, losses))
-        residual = np.where(margins > 0, small, 1.0)
-        small += 1.0
-        residual /= small
-        residual *= signed_weights
-        return value, residual
+        value, q = _binary_rows(scores, signs, weights)
+        q *= signed_weights
+        return value, q
 
     @staticmethod
     def row_curvature(scores, signs, weights, signed_weights):
@@ -74,15 +63,28 @@ class BinaryLogLoss:
     def newton_rows(scores, signs, weights, signed_weights):
         """``(value, residual, curvature)`` of a block, the Newton pass's row function: with ``q = expit(-s z)``
         the residual is ``-s w q`` and the curvature ``w q (1 - q)`` (= ``w p (1 - p)``)."""
-        margins = signs * scores
-        small = np.exp(-np.abs(margins))
-        losses = np.log1p(small)
-        losses -= np.minimum(margins, 0.0)
-        q = np.where(margins > 0, small, 1.0)
-        q /= small + 1.0
+        value, q = _binary_rows(scores, signs, weights)
         curvature = q * (1.0 - q)
         curvature *= weights
-        return float(np.vdot(weights, losses)), signed_weights * q, curvature
+        return value, signed_weights * q, curvature
+
+
+def _binary_rows(scores, signs, weights):
+    """``(sum_i w_i l_i, q)`` of a block, ``l = -log(expit(m))`` and ``q = expit(-m)`` at the margins ``m = s z``.
+
+    Plain numpy ufuncs (faster than scipy's expit and log_expit on small blocks):
+    ``l = log1p(exp(-|m|)) - min(m, 0)`` and ``q = (1 if m <= 0 else e) / (1 + e)`` with ``e = exp(-|m|)``.
+    """
+    margins = signs * scores
+    small = np.abs(margins)
+    np.negative(small, out=small)
+    np.exp(small, out=small)
+    losses = np.log1p(small)
+    losses -= np.minimum(margins, 0.0)
+    q = np.where(margins > 0, small, 1.0)
+    small += 1.0
+    q /= small
+    return float(np.vdot(weights, losses)), q
 
 
 class MultinomialLogLoss:
