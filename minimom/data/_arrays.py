@@ -65,10 +65,11 @@ class ScoreWeights(NamedTuple):
     row_data: tuple
 
 
-def moment_part(shift, scale, full: bool, k: int, score_weights, check: bool, X, *rows) -> tuple:
+def moment_part(shift, scale, full: bool, k: int, score_weights, check: bool, stride: int, X, *rows) -> tuple:
     """One dense block's sums about ``shift``: ``(sum w, sum w x, sum w x x^T (or its diagonal), sum w x c^T,
     sum w c, min x, max x, finite)``, with ``x = (row - shift) * scale``. ``rows`` are the weights and the targets,
-    or the row data of ``score_weights``."""
+    or the row data of ``score_weights``. ``stride > 1``: ``sum w x x^T`` from every ``stride``-th row, its
+    diagonal exact (:func:`_sampled_gram`); everything else from every row."""
     about_zero = scale is None and not np.any(shift)  # then X itself is the block: no copy
     if score_weights is not None:
         raw = _as_float(X)
@@ -86,6 +87,8 @@ def moment_part(shift, scale, full: bool, k: int, score_weights, check: bool, X,
     target_sum = weights @ targets if k else np.zeros(0)
     if not full:
         second = weights @ (block * block)
+    elif stride > 1 and len(block) >= 2 * stride:
+        second = _sampled_gram(block, weights, stride)
     elif np.all(weights == weights[0]):
         second = weights[0] * _gram(block)
     else:
@@ -121,6 +124,31 @@ def _gram(block: np.ndarray) -> np.ndarray:
     for start in range(0, len(block), step):
         part = block[start:start + step]
         second += part.T @ part
+    return second
+
+
+def _sampled_gram(block: np.ndarray, weights: np.ndarray, stride: int) -> np.ndarray:
+    """``block^T W block`` estimated from every ``stride``-th row (``stride`` times fewer multiply-adds).
+
+    The sampled rows' Gram matrix, scaled by the block's weight over theirs: an exact linear relation
+    among the columns holds on every sampled row, so exact null directions stay exactly null. A column the
+    sample under-represents (its sampled sum of squares below a quarter of the block's exact one, as a
+    rare feature absent from the sample) is rescaled to its exact sum of squares, so no varying column
+    looks constant. A sketch, for a preconditioner only.
+    """
+    sampled = weights[::stride]
+    total = float(sampled.sum())
+    second = _gram(block[::stride] * np.sqrt(sampled)[:, None])
+    if total > 0:
+        second *= float(weights.sum()) / total
+    exact = weights @ (block * block)
+    seen = np.diagonal(second)
+    low = seen < 0.25 * exact
+    if np.any(low):  # S D S with S = sqrt(exact / seen) on those columns; zero correlations where unseen
+        ratio = np.where(low, np.sqrt(exact / np.where(seen > 0, seen, np.inf)), 1.0)
+        second *= ratio[:, None]
+        second *= ratio[None, :]
+        second[np.flatnonzero(low), np.flatnonzero(low)] = exact[low]
     return second
 
 

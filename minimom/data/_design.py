@@ -122,7 +122,7 @@ class Design:
 
     # -- the passes -----------------------------------------------------------------------------------------------
     def moments(self, weights, targets=None, centre: bool = True, scale=None, full: bool = True,
-                shift=None) -> Moments:
+                shift=None, stride: int = 1) -> Moments:
         """Weighted mean, second and cross moments (with centred ``targets`` (n, k)) and extremes: ONE pass.
 
         Every block is taken about one provisional centre (``shift``; by default
@@ -131,6 +131,9 @@ class Design:
         weights' sum. ``scale`` multiplies the columns (for data whose squares
         would overflow or underflow); ``full=False`` gives only the diagonal.
         ``weights`` may be :class:`ScoreWeights`, computed from each block's scores.
+        ``stride > 1`` takes the second moment's off-diagonal part from every ``stride``-th row of each
+        dense block (:func:`._arrays._sampled_gram`: a sketch for a preconditioner; its diagonal and every
+        other moment stay exact); sparse ``X`` ignores it.
         """
         self.passes += 1
         k = 0 if targets is None else targets.shape[1]
@@ -140,7 +143,8 @@ class Design:
         elif shift is None:
             shift = self._shift(weights)
         rows = list(score.row_data) if score is not None else [weights] + ([targets] if k else [])
-        kernel = functools.partial(_arrays.moment_part, shift, scale, full, k, score, self._check_finite)
+        kernel = functools.partial(_arrays.moment_part, shift, scale, full, k, score, self._check_finite,
+                                   stride)
         kernel = functools.partial(_hessian.pinned, kernel)  # thin products: BLAS on one thread for large blocks
         return _arrays.finish_moments(self._reduce(kernel, rows, _arrays.add_parts), shift, scale, centre, full)
 

@@ -22,7 +22,7 @@ class SparseDesign(Design):
     def _reduce(self, func, rows, combine=_add):
         return tuple(func(self.X, *rows))
 
-    def moments(self, weights, targets=None, centre=True, scale=None, full=True, shift=None):
+    def moments(self, weights, targets=None, centre=True, scale=None, full=True, shift=None, stride=1):
         self.passes += 1
         if isinstance(weights, ScoreWeights):
             weights = weights.fn(self.X @ weights.coef + weights.offset, *weights.row_data).ravel()

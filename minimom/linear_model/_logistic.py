@@ -25,7 +25,8 @@ from ._objectives import LinearObjective
 from ._row_losses import BinaryLogLoss, MultinomialLogLoss, _sum_zero_basis
 from ._sparse_logistic import fit_l1_logistic, is_l1, resolve_penalty
 from ._sparse_models import require_in_memory
-from ._whitening import FULL_MAX_FEATURES, minimum_norm, safe_moments, warm_start_point, whitening
+from ._whitening import (FULL_MAX_FEATURES, isotropic, minimum_norm, safe_moments, sketch_stride, warm_start_point,
+                         whitening)
 
 __all__ = ["LogisticRegression"]
 
@@ -162,7 +163,11 @@ class LogisticRegression(LinearClassifierOutputs, BaseEstimator):
         full = design.n_features <= FULL_MAX_FEATURES
         targets = rows.row_data[0] if (binary and self.optimizer is None and full and previous is None
                                        and self.fit_intercept) else None
-        objective, white = self._whitened(design, weights, curvature, penalty, rows, basis.shape[1], targets=targets)
+        # Newton's roads take the Hessian at zero from the moments: exact ones. The first-order road only
+        # preconditions with them: there a sketch does (see _whitening.sketch_stride).
+        stride = 1 if newton_steps or handoff else sketch_stride(design, penalty)
+        objective, white = self._whitened(design, weights, curvature, penalty, rows, basis.shape[1], targets=targets,
+                                          stride=stride)
         x0 = warm_start_point(previous, objective, white, basis, n_classes)
         units = white.P.ndim == 2 and white.prescale is None  # Newton's road needs a full P in the data's units
         newton_steps, handoff = newton_steps and units, handoff and units
@@ -188,15 +193,22 @@ class LogisticRegression(LinearClassifierOutputs, BaseEstimator):
                    n_passes_=design.passes)
         return self
 
-    def _whitened(self, design, weights, curvature, penalty, rows, width, floor=False, targets=None):
+    def _whitened(self, design, weights, curvature, penalty, rows, width, targets=None, stride=1):
         """The internal objective whitened for ``curvature * Cov_weights(X) + penalty``, and its whitening.
 
         One pass over ``X`` (:func:`._whitening.safe_moments`) gives the weighted mean and second moment;
-        ``weights`` may be computed from the scores block by block (:class:`ScoreWeights`).
+        ``weights`` may be computed from the scores block by block (:class:`ScoreWeights`). With
+        ``stride > 1`` that pass sketches the second moment (every ``stride``-th row) to see whether a scalar
+        whitening will do (:func:`._whitening.isotropic`), which skips the ``n d^2`` Gram product; if not,
+        a second pass takes every row.
         """
-        moments, prescale = safe_moments(design, weights, targets, self.fit_intercept,
-                                         full=design.n_features <= FULL_MAX_FEATURES)
-        white = whitening(moments, prescale, curvature, penalty, self.fit_intercept, floor)
+        full = design.n_features <= FULL_MAX_FEATURES
+        moments, prescale = safe_moments(design, weights, targets, self.fit_intercept, full=full, stride=stride)
+        white = isotropic(moments, prescale, curvature, penalty, self.fit_intercept) if stride > 1 else None
+        if white is None and stride > 1:
+            moments, prescale = safe_moments(design, weights, targets, self.fit_intercept, full=full)
+        if white is None:
+            white = whitening(moments, prescale, curvature, penalty, self.fit_intercept)
         intercept_scale = 1 / math.sqrt(curvature) if self.fit_intercept else None
         return LinearObjective(design, moments.mean, white.P, penalty, width, intercept_scale, rows), white
 

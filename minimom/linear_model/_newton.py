@@ -85,7 +85,8 @@ def first_binary(objective, white, hessian: bool = True) -> tuple[float, np.ndar
         return None
     total, d = moments.total, objective.design.n_features
     gradient = np.zeros(objective.size)
-    gradient[:d] = -(objective.P.T @ moments.cross[:, 0]) * (total / 2)
+    P = objective.P
+    gradient[:d] = -((P.T @ moments.cross[:, 0]) if P.ndim == 2 else P * moments.cross[:, 0]) * (total / 2)
     if objective.intercept_scale is not None:
         gradient[d] = -objective.intercept_scale * total * float(moments.target_mean[0]) / 2
     value = float(np.log(2.0) * total)

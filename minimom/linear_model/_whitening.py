@@ -14,6 +14,11 @@ then gives the matrix a unit diagonal whatever the units of the features, and
 (below ``_RANK_TOLERANCE * d`` of the largest, in the scaled problem) are treated
 as zero: those directions carry no curvature that float64 can resolve, and the
 solution is made minimum-norm in them explicitly (as lstsq's).
+
+The ``n d^2`` Gram product of that pass dominates a fit with many features. A penalized logistic fit in
+memory from ``SKETCH_FROM`` features first takes the moments with the second one sketched from a sample
+of rows (:func:`sketch_stride`); where the sketch shows a well-conditioned covariance it whitens by a
+scalar (:func:`isotropic`) and never forms the full product, otherwise a second pass takes every row.
 """
 
 from __future__ import annotations
@@ -21,11 +26,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..data._arrays import Moments
 from ..optimizers._conjugate import ConjugateMomentum
 
 FULL_MAX_FEATURES = 2000  # beyond this, whiten each feature on its own (a d-vector P)
+SKETCH_FROM = 128  # from this many features a penalized first-order fit in memory first sketches X's moments ...
+SKETCH_ROWS = 40  # ... from about this many rows per feature (see sketch_stride) ...
+ISOTROPIC = 20.0  # ... and whitens by a scalar if their condition number is at most this (see isotropic)
 _RANK_TOLERANCE = 4 * np.finfo(float).eps
 _SAFE = (1e-140, 1e140)  # column magnitudes whose squares and products stay normal floats
 
@@ -43,17 +52,35 @@ class Whitening:
     factors: tuple | None = None  # (active, vectors, inverse_root, scale): P = S Q diag(r) Q^T on the active columns
 
 
-def safe_moments(design, weights, targets=None, centre=True, full=True) -> tuple[Moments, np.ndarray | None]:
+def safe_moments(design, weights, targets=None, centre=True, full=True,
+                 stride: int = 1) -> tuple[Moments, np.ndarray | None]:
     """``design.moments``, repeated with columns divided by their magnitude if their squares are unsafe."""
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # detected below, then redone
-        moments = design.moments(weights, targets, centre, full=full)
+        moments = design.moments(weights, targets, centre, full=full, stride=stride)
     magnitude = np.maximum(np.abs(moments.low), np.abs(moments.high))
     varying = magnitude > 0
     unsafe = np.any(varying & ((magnitude < _SAFE[0]) | (magnitude > _SAFE[1])))
     if not unsafe and np.all(np.isfinite(moments.second)) and np.all(np.isfinite(moments.cross)):
         return moments, None
     prescale = np.where(varying, 1.0 / np.where(varying, magnitude, 1.0), 0.0)
-    return design.moments(weights, targets, centre, prescale, full), prescale
+    return design.moments(weights, targets, centre, prescale, full, stride=stride), prescale
+
+
+def sketch_stride(design, penalty: float) -> int:
+    """Every how many rows the first moments pass samples the second moment (1: every row; see ``isotropic``).
+
+    The ``n d^2`` Gram product of a moments pass costs about ``d / 25`` loss passes (ten at 100000 x 250),
+    and where the covariance is well conditioned (scikit-learn's ``make_classification`` defaults: noise
+    columns and a few exactly collinear ones) a scalar whitening does as well. A sketch from
+    ``SKETCH_ROWS * d`` rows tells the two cases apart: its eigenvalues are within about
+    ``(1 +- sqrt(d / rows))^2``, a factor 0.7 to 1.4, of the full ones. Taken in memory only (where passes
+    are cheaper than the product; sparse X has its own products), with a penalty (without one the whitening
+    must find the exact null directions: every row), from ``SKETCH_FROM`` features.
+    """
+    d = design.n_features
+    if penalty <= 0 or not SKETCH_FROM <= d <= FULL_MAX_FEATURES or design.costly_passes or sp.issparse(design.X):
+        return 1
+    return max(1, design.n_rows // (SKETCH_ROWS * d))
 
 
 def blend(a: Moments, b: Moments, share: float, prescale=None) -> Moments:
@@ -110,6 +137,34 @@ def whitening(moments: Moments, prescale, curvature: float, penalty: float, fit_
     if null.shape[1]:
         null, _ = np.linalg.qr(null)
     return Whitening(P, null, eigenvalues, moments, prescale, (active, vectors, inverse_root, scale))
+
+
+def isotropic(moments: Moments, prescale, curvature: float, penalty: float, fit_intercept: bool) -> Whitening | None:
+    """``P = c I`` (on the varying columns) where that preconditions as well as the full whitening, else None.
+
+    Apart from exact null directions (eigenvalues at rounding level: linear relations among the columns),
+    the covariance's condition number must be at most ``ISOTROPIC``; then the Hessian at zero in the
+    coordinates ``w = c v``, ``c = 1 / sqrt(curvature * mean(eigenvalues) + penalty)``, has its eigenvalues
+    within that factor of each other, which the L-BFGS metric absorbs in a few steps (measured: as few
+    iterations as the full whitening or fewer up to condition 13; more from 33). The gradients, the
+    penalty's included, stay in the row space of ``X``, so the null directions are never entered: with a
+    penalty the solution lies in that row space (lbfgs on raw, standardized data works the same way).
+    ``moments`` may be sketched: ``P`` is right whatever they say, only the speed depends on them.
+    """
+    second = moments.second
+    d = len(second)
+    varying = (moments.high > moments.low) if fit_intercept else (np.maximum(-moments.low, moments.high) > 0)
+    usable = varying & (np.diagonal(second) > 0)
+    active = np.flatnonzero(usable)
+    if prescale is not None or penalty <= 0 or not len(active):
+        return None
+    eigenvalues = np.linalg.eigvalsh(second[np.ix_(active, active)])
+    kept = eigenvalues[eigenvalues > _RANK_TOLERANCE * len(active) * max(eigenvalues[-1], 0.0)]
+    if not len(kept) or kept[-1] > ISOTROPIC * kept[0]:
+        return None
+    c = 1.0 / np.sqrt(curvature * float(np.mean(kept)) + penalty)
+    return Whitening(np.where(usable, c, 0.0), np.zeros((d, 0)), c**2 * (curvature * eigenvalues + penalty),
+                     moments, None)
 
 
 def minimum_norm(coef: np.ndarray, null_basis: np.ndarray) -> np.ndarray:
