@@ -124,6 +124,7 @@ def peak_memory(n: int, d: int, kind: str, fit: str) -> float:
 CASES = ["breast_cancer", "breast_cancer raw", "wine raw", "digits", "make_classification 10000x20",
          "make_classification 10000x20 defaults", "make_classification 10000x100", "make_classification 200000x20",
          "make_classification 200000x100", "make_classification 200000x100 defaults",
+         "make_classification 100000x250 defaults",
          "make_regression 200000x100 Ridge", "make_regression 200000x100 LinearRegression"]
 MEMORY_CASES = [("LogisticRegression", "binary", "LogisticRegression()"), ("Ridge", "regression", "Ridge()"),
                 ("LinearRegression", "regression", "LinearRegression()"), ("LogisticRegression", "multinomial", None)]

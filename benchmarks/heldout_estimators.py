@@ -56,6 +56,13 @@ def load(case):
     if case == "100000x60 unscaled defaults":
         X, y = _classification(100000, 60, 4)
         return scaled(X, 4), y, logistic
+    if case == "50000x150 defaults":
+        return (*_classification(50000, 150, 7), logistic)
+    if case == "60000x300 3-class defaults":
+        return (*_classification(60000, 300, 8, n_classes=3, n_clusters_per_class=1), logistic)
+    if case == "20000x150 unscaled":
+        X, y = _classification(20000, 150, 9, n_informative=20)
+        return scaled(X, 9), y, logistic
     if case == "diabetes raw Ridge":
         return (*datasets.load_diabetes(return_X_y=True, scaled=False), "Ridge")
     if case == "20000x300 collinear Ridge":
@@ -66,7 +73,8 @@ def load(case):
 
 
 CASES = ["digits raw", "iris raw", "50000x50 defaults", "20000x30 3-class defaults", "50000x40 unscaled",
-         "100000x60 unscaled defaults", "diabetes raw Ridge", "20000x300 collinear Ridge",
+         "100000x60 unscaled defaults", "50000x150 defaults", "60000x300 3-class defaults", "20000x150 unscaled",
+         "diabetes raw Ridge", "20000x300 collinear Ridge",
          "20000x100 rank-deficient LinearRegression"]
 
 
