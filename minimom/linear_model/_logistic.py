@@ -25,8 +25,15 @@ from ._objectives import LinearObjective
 from ._row_losses import BinaryLogLoss, MultinomialLogLoss, _sum_zero_basis
 from ._sparse_logistic import fit_l1_logistic, is_l1, resolve_penalty
 from ._sparse_models import require_in_memory
-from ._whitening import (FULL_MAX_FEATURES, isotropic, minimum_norm, safe_moments, sketch_stride, warm_start_point,
-                         whitening)
+from ._whitening import (
+    FULL_MAX_FEATURES,
+    isotropic,
+    minimum_norm,
+    safe_moments,
+    sketch_stride,
+    warm_start_point,
+    whitening,
+)
 
 __all__ = ["LogisticRegression"]
 
