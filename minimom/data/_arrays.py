@@ -134,13 +134,16 @@ def _sampled_gram(block: np.ndarray, weights: np.ndarray, stride: int) -> np.nda
     among the columns holds on every sampled row, so exact null directions stay exactly null. A column the
     sample under-represents (its sampled sum of squares below a quarter of the block's exact one, as a
     rare feature absent from the sample) is rescaled to its exact sum of squares, so no varying column
-    looks constant. A sketch, for a preconditioner only.
+    looks constant; other columns keep the sample's estimate. A block whose sampled rows carry under a
+    quarter of their share of its weight (zero weights there) takes every row. A sketch, for choosing a
+    preconditioner.
     """
     sampled = weights[::stride]
-    total = float(sampled.sum())
+    total, whole = float(sampled.sum()), float(weights.sum())
+    if total < 0.25 * whole * len(sampled) / len(weights):  # the sample carries little of the block's weight
+        return _gram(block * np.sqrt(weights)[:, None])
     second = _gram(block[::stride] * np.sqrt(sampled)[:, None])
-    if total > 0:
-        second *= float(weights.sum()) / total
+    second *= whole / total
     exact = weights @ (block * block)
     seen = np.diagonal(second)
     low = seen < 0.25 * exact

@@ -131,9 +131,9 @@ class Design:
         weights' sum. ``scale`` multiplies the columns (for data whose squares
         would overflow or underflow); ``full=False`` gives only the diagonal.
         ``weights`` may be :class:`ScoreWeights`, computed from each block's scores.
-        ``stride > 1`` takes the second moment's off-diagonal part from every ``stride``-th row of each
-        dense block (:func:`._arrays._sampled_gram`: a sketch for a preconditioner; its diagonal and every
-        other moment stay exact); sparse ``X`` ignores it.
+        ``stride > 1`` takes the second moment from every ``stride``-th row of each dense block
+        (:func:`._arrays._sampled_gram`: a sketch, for choosing a preconditioner; every other moment stays
+        exact); sparse ``X`` ignores it.
         """
         self.passes += 1
         k = 0 if targets is None else targets.shape[1]

@@ -212,7 +212,7 @@ class LogisticRegression(LinearClassifierOutputs, BaseEstimator):
         full = design.n_features <= FULL_MAX_FEATURES
         moments, prescale = safe_moments(design, weights, targets, self.fit_intercept, full=full, stride=stride)
         white = isotropic(moments, prescale, curvature, penalty, self.fit_intercept) if stride > 1 else None
-        if white is None and stride > 1:
+        if white is None and stride > 1 and prescale is None:  # (prescaled moments took every row already)
             moments, prescale = safe_moments(design, weights, targets, self.fit_intercept, full=full)
         if white is None:
             white = whitening(moments, prescale, curvature, penalty, self.fit_intercept)

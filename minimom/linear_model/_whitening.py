@@ -63,7 +63,7 @@ def safe_moments(design, weights, targets=None, centre=True, full=True,
     if not unsafe and np.all(np.isfinite(moments.second)) and np.all(np.isfinite(moments.cross)):
         return moments, None
     prescale = np.where(varying, 1.0 / np.where(varying, magnitude, 1.0), 0.0)
-    return design.moments(weights, targets, centre, prescale, full, stride=stride), prescale
+    return design.moments(weights, targets, centre, prescale, full), prescale  # every row: no scalar road then
 
 
 def sketch_stride(design, penalty: float) -> int:
@@ -159,7 +159,10 @@ def isotropic(moments: Moments, prescale, curvature: float, penalty: float, fit_
     if prescale is not None or penalty <= 0 or not len(active):
         return None
     eigenvalues = np.linalg.eigvalsh(second[np.ix_(active, active)])
-    kept = eigenvalues[eigenvalues > _RANK_TOLERANCE * len(active) * max(eigenvalues[-1], 0.0)]
+    # Null at rounding level of the smallest column's variance, not the largest eigenvalue's: a column on a far
+    # larger scale must not make the others' directions look null (it makes the condition large instead).
+    level = min(max(eigenvalues[-1], 0.0), float(np.min(np.diagonal(second)[active])))
+    kept = eigenvalues[eigenvalues > _RANK_TOLERANCE * len(active) * level]
     if not len(kept) or kept[-1] > ISOTROPIC * kept[0]:
         return None
     c = 1.0 / np.sqrt(curvature * float(np.mean(kept)) + penalty)

@@ -52,3 +52,10 @@ def test_a_rare_column_keeps_its_exact_variance():
     variance = w @ (column - w @ column) ** 2
     np.testing.assert_allclose(sketch.second[3, 3], variance, rtol=1e-9)
     assert np.all(np.linalg.eigvalsh(sketch.second) > 0)
+
+
+def test_blocks_whose_sample_carries_no_weight_take_every_row():
+    X, w, _ = weighted(2000, 6, seed=3)
+    w[::4] = 0.0
+    np.testing.assert_allclose(as_design(X).moments(w, stride=4).second, as_design(X).moments(w).second,
+                               rtol=1e-9, atol=1e-12)

@@ -89,3 +89,40 @@ def test_no_sketch_without_a_penalty(passes):
     X, y = collinear(seed=2)
     fit(X, y, C=np.inf)  # the whitening must find the exact null directions: every row
     assert passes and set(passes) == {1}
+
+
+def test_a_column_on_a_far_larger_scale_keeps_every_row(passes):
+    # One feature in other units (x 1e7): measured against the largest eigenvalue, the unit columns' directions
+    # would look null and a scalar sized for the big column would be taken; a user's optimizer (no re-whitening
+    # between rounds) then stopped far from the optimum. The condition is what this column makes large.
+    X, y = collinear(seed=4)
+    X[:, 9] *= 1e7
+    ours = fit(X, y, optimizer=mm.ConjugateMomentum())
+    assert passes[:3] == [4, "full", 1]
+    p = 1 / (1 + np.exp(-(X @ ours.coef_[0] + ours.intercept_[0])))
+    gradient = X.T @ (p - y) + ours.coef_[0]  # scikit-learn's objective C sum(log-loss) + |w|^2 / 2, C = 1
+    gradient[9] /= 1e7  # in the column's own units
+    assert np.max(np.abs(gradient)) <= 1e-6 and abs(np.sum(p - y)) <= 1e-6
+
+
+def test_sampled_rows_without_weight_do_not_blind_the_sketch(passes):
+    # Zero weights on exactly the sampled rows (every 4th): the blocks take every row, so correlated columns
+    # (condition ~1e3) still send the fit to the full whitening.
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((3000, 130)) + 3.0 * rng.standard_normal((3000, 1))  # equicorrelated columns
+    y = (X[:, 0] - X[:, 1] + rng.logistic(size=3000) > 0).astype(int)
+    weights = np.ones(3000)
+    weights[::4] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = mm.LogisticRegression().fit(X, y, sample_weight=weights)
+    assert passes[:3] == [4, "full", 1]
+    ref = sk.LogisticRegression(solver="newton-cholesky", tol=1e-14, max_iter=1000).fit(X, y, sample_weight=weights)
+    assert difference(ours, ref) <= 1e-7
+
+
+def test_data_whose_squares_underflow_take_two_moments_passes_not_four(passes):
+    X, y = collinear(seed=6)
+    X[:, 3] *= 1e-150  # its square underflows: the moments are taken again, prescaled, and then from every row
+    fit(X, y)
+    assert passes[:3] == [4, 1, "full"]  # (before: [4, 4, "full", 1], the sketch and the full pass both twice)
