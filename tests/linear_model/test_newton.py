@@ -184,11 +184,11 @@ def test_a_stalled_newton_run_continues_on_the_first_order_road(monkeypatch):
 @pytest.mark.parametrize("classes, d", [(2, 80), (3, 45)])
 @pytest.mark.parametrize("stalls", [False, True])
 def test_the_first_order_road_hands_off_to_newton_near_the_optimum(monkeypatch, classes, d, stalls):
-    """Between NEWTON_IN_MEMORY and NEWTON_HANDOFF unknowns, minimize's rounds hand the last steps to Newton
+    """Beyond Newton's sizes, up to NEWTON_HANDOFF unknowns, minimize's rounds hand the last steps to Newton
     (from the Hessian at the hand-off point, then BFGS updates); if Newton's line search stalls there (forced),
     the rounds go on. Either way the fit is scikit-learn's tight one."""
     X, y = collinear(n=4000, d=d, classes=classes, seed=1)
-    assert _newton.NEWTON_IN_MEMORY < (d + 1) * (classes - 1) <= _newton.NEWTON_HANDOFF
+    assert _newton.hands_off(as_design(X), classes - 1, None) and (d + 1) * (classes - 1) <= _newton.NEWTON_HANDOFF
     original, calls = _newton.newton, []
 
     def spy(problem, x0, max_iter, tol, first=None, near=False):
@@ -273,3 +273,20 @@ def test_the_handoff_leaves_newton_an_iteration_and_keeps_the_first_whitening(mo
         with pytest.warns(ConvergenceWarning):
             short = mm.LogisticRegression(max_iter=max_iter).fit(X, y)
         assert short.n_iter_[0] == max_iter == len(short.loss_curve_) and all(b >= 1 for b in budgets)
+
+
+@pytest.mark.parametrize("n, d, classes, road", [
+    (569, 30, 2, "newton"),  # breast_cancer's 31 unknowns: small data, Newton from the start
+    (178, 13, 3, "newton"),  # wine's 28
+    (100000, 20, 2, "newton"),  # 21 unknowns, whatever n
+    (10000, 40, 2, "handoff"),  # 41 unknowns on 1.7e7 = n u^2: the first-order road, then Newton
+    (100000, 12, 3, "handoff"),  # 26 unknowns
+    (4000, 200, 2, "first-order"),
+])
+def test_the_roads_by_size(n, d, classes, road):
+    design = as_design(np.zeros((n, d)))
+    width = classes - 1
+    taken = ("newton" if _newton.use_newton(design, width, None) else
+             "handoff" if _newton.hands_off(design, width, None) else "first-order")
+    assert taken == road
+    assert not _newton.use_newton(design, width, mm.ConjugateMomentum())  # a user's optimizer runs as given
