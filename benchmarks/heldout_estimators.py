@@ -75,7 +75,8 @@ def load(case):
 
 
 CASES = ["digits raw", "iris raw", "50000x50 defaults", "20000x30 3-class defaults", "50000x40 unscaled",
-         "100000x60 unscaled defaults", "100000x40 defaults", "50000x150 defaults", "60000x300 3-class defaults", "20000x150 unscaled",
+         "100000x60 unscaled defaults", "100000x40 defaults", "50000x150 defaults", "60000x300 3-class defaults",
+         "20000x150 unscaled",
          "diabetes raw Ridge", "20000x300 collinear Ridge",
          "20000x100 rank-deficient LinearRegression"]
 
