@@ -67,9 +67,9 @@ class ScoreWeights(NamedTuple):
 
 def moment_part(shift, scale, full: bool, k: int, score_weights, check: bool, stride: int, X, *rows) -> tuple:
     """One dense block's sums about ``shift``: ``(sum w, sum w x, sum w x x^T (or its diagonal), sum w x c^T,
-    sum w c, min x, max x, finite)``, with ``x = (row - shift) * scale``. ``rows`` are the weights and the targets,
-    or the row data of ``score_weights``. ``stride > 1``: ``sum w x x^T`` from every ``stride``-th row, its
-    diagonal exact (:func:`_sampled_gram`); everything else from every row."""
+    sum w c, min x, max x, finite, exact)``, with ``x = (row - shift) * scale``. ``rows`` are the weights and the
+    targets, or the row data of ``score_weights``. ``stride > 1``: ``sum w x x^T`` from every ``stride``-th row
+    (:func:`_sampled_gram`) and ``exact`` its diagonal from every row (0.0 otherwise); the rest from every row."""
     about_zero = scale is None and not np.any(shift)  # then X itself is the block: no copy
     if score_weights is not None:
         raw = _as_float(X)
@@ -85,15 +85,16 @@ def moment_part(shift, scale, full: bool, k: int, score_weights, check: bool, st
     first = weights @ block
     cross = block.T @ (weights[:, None] * targets) if k else np.zeros((X.shape[1], 0))
     target_sum = weights @ targets if k else np.zeros(0)
+    exact = 0.0
     if not full:
         second = weights @ (block * block)
-    elif stride > 1 and len(block) >= 2 * stride:
-        second = _sampled_gram(block, weights, stride)
+    elif stride > 1:
+        second, exact = _sampled_gram(block, weights, stride), weights @ (block * block)
     elif np.all(weights == weights[0]):
         second = weights[0] * _gram(block)
     else:
         second = _gram(block * np.sqrt(weights)[:, None])
-    return np.array(weights.sum()), first, second, cross, target_sum, low, high, np.array(finite)
+    return np.array(weights.sum()), first, second, cross, target_sum, low, high, np.array(finite), exact
 
 
 _WIDE_ROWS = 64  # rows per wide row of :func:`_extremes`
@@ -130,27 +131,30 @@ def _gram(block: np.ndarray) -> np.ndarray:
 def _sampled_gram(block: np.ndarray, weights: np.ndarray, stride: int) -> np.ndarray:
     """``block^T W block`` estimated from every ``stride``-th row (``stride`` times fewer multiply-adds).
 
-    The sampled rows' Gram matrix, scaled by the block's weight over theirs: an exact linear relation
-    among the columns holds on every sampled row, so exact null directions stay exactly null. A column the
-    sample under-represents (its sampled sum of squares below a quarter of the block's exact one, as a
-    rare feature absent from the sample) is rescaled to its exact sum of squares, so no varying column
-    looks constant; other columns keep the sample's estimate. A block whose sampled rows carry under a
-    quarter of their share of its weight (zero weights there) takes every row. A sketch, for choosing a
-    preconditioner.
+    The sampled rows' Gram matrix, scaled by the block's weight over theirs: an exact linear relation among
+    the columns holds on every sampled row, so exact null directions stay exactly null. A block too short to
+    sample, or whose sampled rows carry under a quarter of their share of its weight (zero weights there),
+    takes every row. A sketch, for choosing a preconditioner; :func:`finish_moments` restores the sums of
+    squares of columns the whole sample under-represents.
     """
     sampled = weights[::stride]
     total, whole = float(sampled.sum()), float(weights.sum())
-    if total < 0.25 * whole * len(sampled) / len(weights):  # the sample carries little of the block's weight
+    if len(block) < 2 * stride or not total > 0.25 * whole * len(sampled) / len(weights):
         return _gram(block * np.sqrt(weights)[:, None])
     second = _gram(block[::stride] * np.sqrt(sampled)[:, None])
     second *= whole / total
-    exact = weights @ (block * block)
+    return second
+
+
+def _restore_rare(second: np.ndarray, exact: np.ndarray) -> np.ndarray:
+    """A sketched ``sum w x x^T`` whose column ``j`` sums under a quarter of its exact ``exact_j`` (a rare feature
+    the sample missed) rescaled on that row and column to it, so no varying column looks constant; the others
+    keep the sample's estimate. ``S G S`` with ``S = sqrt(exact / seen)`` there: zero correlations if unseen."""
     seen = np.diagonal(second)
     low = seen < 0.25 * exact
-    if np.any(low):  # S D S with S = sqrt(exact / seen) on those columns; zero correlations where unseen
+    if np.any(low):
         ratio = np.where(low, np.sqrt(exact / np.where(seen > 0, seen, np.inf)), 1.0)
-        second *= ratio[:, None]
-        second *= ratio[None, :]
+        second = second * ratio[:, None] * ratio[None, :]
         second[np.flatnonzero(low), np.flatnonzero(low)] = exact[low]
     return second
 
@@ -158,14 +162,16 @@ def _sampled_gram(block: np.ndarray, weights: np.ndarray, stride: int) -> np.nda
 def add_parts(a: tuple, b: tuple) -> tuple:
     """Two blocks' :func:`moment_part` sums added (extremes merged, finiteness and-ed)."""
     return (a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3], a[4] + b[4], np.minimum(a[5], b[5]),
-            np.maximum(a[6], b[6]), a[7] & b[7])
+            np.maximum(a[6], b[6]), a[7] & b[7], a[8] + b[8])
 
 
 def finish_moments(parts: tuple, shift, scale, centre: bool, full: bool) -> Moments:
     """The :class:`Moments` from the summed parts: sums about ``shift`` turned into centred, normalized moments."""
-    total, first, second, cross, target_sum, low, high, finite = parts
+    total, first, second, cross, target_sum, low, high, finite, exact = parts
     if not finite:
         raise ValueError("Input X contains NaN or infinity.")
+    if np.ndim(exact):  # sketched: every column that varies keeps its weight
+        second = _restore_rare(second, exact)
     total = float(total)
     norm = 1.0 / total if total > 0 else 0.0
     offset = first * norm if centre else np.zeros_like(first)  # the mean minus the shift, in scaled units

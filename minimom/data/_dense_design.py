@@ -57,7 +57,8 @@ class DenseDesign(Design):
                 near = ((mean == 0) & (spread == 0)) | ((mean * mean <= spread) & (spread > _NORMAL_SPREAD))
             if np.all(near):
                 return np.zeros(self.n_features)
-        return w @ block / max(w.sum(), 1e-300)
+        weight = float(w.sum())
+        return w @ block / weight if weight > 0 else block.mean(axis=0)  # (any centre near the rows will do)
 
     def matmul(self, coef, offset):
         out = np.empty((self.n_rows, coef.shape[1]))

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from minimom.data import _arrays as _data
+from minimom.data._dense_design import DenseDesign
 from minimom.data._design import as_design
 
 
@@ -16,9 +17,9 @@ def weighted(n, d, seed=0):
 
 
 @pytest.mark.parametrize("blocks", [False, True])
-def test_only_the_off_diagonal_part_is_sampled(blocks, monkeypatch):
+def test_every_moment_but_the_second_is_exact_and_the_second_is_close(blocks, monkeypatch):
     if blocks:
-        monkeypatch.setattr(_data, "_BLOCK_BYTES", 8 * 30 * 97)  # 97-row blocks
+        monkeypatch.setattr(DenseDesign, "_block_bytes", 8 * 30 * 97)  # 97-row blocks
     X, w, rng = weighted(3000, 30)
     targets = rng.standard_normal((3000, 1))
     exact = as_design(X).moments(w, targets)
@@ -59,3 +60,13 @@ def test_blocks_whose_sample_carries_no_weight_take_every_row():
     w[::4] = 0.0
     np.testing.assert_allclose(as_design(X).moments(w, stride=4).second, as_design(X).moments(w).second,
                                rtol=1e-9, atol=1e-12)
+
+
+def test_a_block_without_weight_is_no_division_by_zero(monkeypatch):
+    monkeypatch.setattr(DenseDesign, "_block_bytes", 8 * 6 * 97)  # 97-row blocks, the first one weightless
+    X, w, _ = weighted(2000, 6, seed=4)
+    w[:97] = 0.0
+    w /= w.sum()
+    sketch = as_design(X).moments(w, stride=4)
+    assert np.all(np.isfinite(sketch.second))
+    np.testing.assert_allclose(np.diagonal(sketch.second), w @ (X - w @ X) ** 2, rtol=0.2)
