@@ -4,7 +4,6 @@ directions kept, rare columns kept at their exact variance, and close to the ful
 import numpy as np
 import pytest
 
-from minimom.data import _arrays as _data
 from minimom.data._dense_design import DenseDesign
 from minimom.data._design import as_design
 
