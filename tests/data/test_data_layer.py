@@ -9,6 +9,7 @@ from autograd import grad, make_hvp
 from autograd.scipy.special import logsumexp
 
 from minimom.data import _arrays as _data
+from minimom.data._dense_design import DenseDesign
 from minimom.linear_model._objectives import LinearObjective
 from minimom.linear_model._row_losses import BinaryLogLoss, MultinomialLogLoss, SquaredError
 
@@ -27,8 +28,9 @@ def data(kind, n=700, d=7, seed=0):
 @pytest.mark.parametrize("kind", ["dense", "float32", "sparse"])
 @pytest.mark.parametrize("blocks", [False, True])
 def test_moments_match_numpy(kind, blocks, monkeypatch):
-    if blocks:  # force many row blocks
+    if blocks:  # force many row blocks (the dense design's own block size; the module's is the default cut)
         monkeypatch.setattr(_data, "_BLOCK_BYTES", 8 * 7 * 64)
+        monkeypatch.setattr(DenseDesign, "_block_bytes", 8 * 7 * 64)
     X, w, rng = data(kind)
     dense = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
     targets = rng.standard_normal((len(w), 2))
