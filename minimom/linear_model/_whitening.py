@@ -149,7 +149,9 @@ def isotropic(moments: Moments, prescale, curvature: float, penalty: float, fit_
     iterations as the full whitening or fewer up to condition 13; more from 33). The gradients, the
     penalty's included, stay in the row space of ``X``, so the null directions are never entered: with a
     penalty the solution lies in that row space (lbfgs on raw, standardized data works the same way).
-    ``moments`` may be sketched: ``P`` is right whatever they say, only the speed depends on them.
+    ``moments`` may be sketched: the answer does not depend on them, the speed does (and, with a user's
+    optimizer and no re-whitening, how evenly ``tol`` on the internal gradient reads across the columns,
+    which the bound on the condition keeps within its factor).
     """
     second = moments.second
     d = len(second)
