@@ -39,46 +39,37 @@ def _collinear(n, d, rank, seed, noise):
     return X, X @ rng.standard_normal(d) + rng.standard_normal(n)
 
 
+def _scaled_classification(n, d, seed, **options):
+    X, y = _classification(n, d, seed, **options)
+    return scaled(X, seed), y
+
+
+_LOADERS = {  # case -> (X, y) and the model
+    "digits raw": (lambda: datasets.load_digits(return_X_y=True), "LogisticRegression"),
+    "iris raw": (lambda: datasets.load_iris(return_X_y=True), "LogisticRegression"),
+    "50000x50 defaults": (lambda: _classification(50000, 50, 1), "LogisticRegression"),
+    "20000x30 3-class defaults": (lambda: _classification(20000, 30, 2, n_classes=3, n_clusters_per_class=1),
+                                  "LogisticRegression"),
+    "50000x40 unscaled": (lambda: _scaled_classification(50000, 40, 3, n_informative=10), "LogisticRegression"),
+    "100000x60 unscaled defaults": (lambda: _scaled_classification(100000, 60, 4), "LogisticRegression"),
+    "100000x40 defaults": (lambda: _classification(100000, 40, 10), "LogisticRegression"),
+    "50000x150 defaults": (lambda: _classification(50000, 150, 7), "LogisticRegression"),
+    "60000x300 3-class defaults": (lambda: _classification(60000, 300, 8, n_classes=3, n_clusters_per_class=1),
+                                   "LogisticRegression"),
+    "20000x150 unscaled": (lambda: _scaled_classification(20000, 150, 9, n_informative=20), "LogisticRegression"),
+    "diabetes raw Ridge": (lambda: datasets.load_diabetes(return_X_y=True, scaled=False), "Ridge"),
+    "20000x300 collinear Ridge": (lambda: _collinear(20000, 300, 30, 5, 1e-3), "Ridge"),
+    "20000x100 rank-deficient LinearRegression": (lambda: _collinear(20000, 100, 60, 6, 0.0), "LinearRegression"),
+}
+
+
 def load(case):
     """``(X, y, model)`` for one held-out case."""
-    logistic = "LogisticRegression"
-    if case == "digits raw":
-        return (*datasets.load_digits(return_X_y=True), logistic)
-    if case == "iris raw":
-        return (*datasets.load_iris(return_X_y=True), logistic)
-    if case == "50000x50 defaults":
-        return (*_classification(50000, 50, 1), logistic)
-    if case == "20000x30 3-class defaults":
-        return (*_classification(20000, 30, 2, n_classes=3, n_clusters_per_class=1), logistic)
-    if case == "50000x40 unscaled":
-        X, y = _classification(50000, 40, 3, n_informative=10)
-        return scaled(X, 3), y, logistic
-    if case == "100000x60 unscaled defaults":
-        X, y = _classification(100000, 60, 4)
-        return scaled(X, 4), y, logistic
-    if case == "100000x40 defaults":
-        return (*_classification(100000, 40, 10), logistic)
-    if case == "50000x150 defaults":
-        return (*_classification(50000, 150, 7), logistic)
-    if case == "60000x300 3-class defaults":
-        return (*_classification(60000, 300, 8, n_classes=3, n_clusters_per_class=1), logistic)
-    if case == "20000x150 unscaled":
-        X, y = _classification(20000, 150, 9, n_informative=20)
-        return scaled(X, 9), y, logistic
-    if case == "diabetes raw Ridge":
-        return (*datasets.load_diabetes(return_X_y=True, scaled=False), "Ridge")
-    if case == "20000x300 collinear Ridge":
-        return (*_collinear(20000, 300, 30, 5, 1e-3), "Ridge")
-    if case == "20000x100 rank-deficient LinearRegression":
-        return (*_collinear(20000, 100, 60, 6, 0.0), "LinearRegression")
-    raise KeyError(case)
+    make, model = _LOADERS[case]
+    return (*make(), model)
 
 
-CASES = ["digits raw", "iris raw", "50000x50 defaults", "20000x30 3-class defaults", "50000x40 unscaled",
-         "100000x60 unscaled defaults", "100000x40 defaults", "50000x150 defaults", "60000x300 3-class defaults",
-         "20000x150 unscaled",
-         "diabetes raw Ridge", "20000x300 collinear Ridge",
-         "20000x100 rank-deficient LinearRegression"]
+CASES = list(_LOADERS)
 
 
 def main(cases):

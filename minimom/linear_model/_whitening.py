@@ -109,8 +109,7 @@ def whitening(moments: Moments, prescale, curvature: float, penalty: float, fit_
     second = moments.second
     diagonal = np.diagonal(second) if second.ndim == 2 else second
     d = len(diagonal)
-    varying = (moments.high > moments.low) if fit_intercept else (np.maximum(-moments.low, moments.high) > 0)
-    usable = varying & (diagonal > 0)
+    usable = _usable(moments, diagonal, fit_intercept)
     unit = np.ones(d) if prescale is None else np.where(prescale > 0, prescale, 1.0)
     # S_j = 1 / hypot(sqrt(curvature * C_jj), sqrt(penalty)) in original units, without overflow or underflow.
     root = np.sqrt(curvature * np.where(usable, diagonal, 1.0)) / unit
@@ -139,6 +138,12 @@ def whitening(moments: Moments, prescale, curvature: float, penalty: float, fit_
     return Whitening(P, null, eigenvalues, moments, prescale, (active, vectors, inverse_root, scale))
 
 
+def _usable(moments: Moments, diagonal: np.ndarray, fit_intercept: bool) -> np.ndarray:
+    """The columns a whitening acts on: varying (about the intercept, or at all without one) with weight."""
+    varying = (moments.high > moments.low) if fit_intercept else (np.maximum(-moments.low, moments.high) > 0)
+    return varying & (diagonal > 0)
+
+
 def isotropic(moments: Moments, prescale, curvature: float, penalty: float, fit_intercept: bool) -> Whitening | None:
     """``P = c I`` (on the varying columns) where that preconditions as well as the full whitening, else None.
 
@@ -155,8 +160,7 @@ def isotropic(moments: Moments, prescale, curvature: float, penalty: float, fit_
     """
     second = moments.second
     d = len(second)
-    varying = (moments.high > moments.low) if fit_intercept else (np.maximum(-moments.low, moments.high) > 0)
-    usable = varying & (np.diagonal(second) > 0)
+    usable = _usable(moments, np.diagonal(second), fit_intercept)
     active = np.flatnonzero(usable)
     if prescale is not None or penalty <= 0 or not len(active):
         return None
